@@ -1,0 +1,51 @@
+# ldnsite developer commands. `make run` serves the seeded site; `make test` runs
+# the whole suite. Both create .venv with Python 3.12+ on first use.
+
+VENV ?= .venv
+BIN := $(VENV)/bin
+PY := $(BIN)/python
+HOST ?= 127.0.0.1
+PORT ?= 8000
+
+.PHONY: run test install lint format migrations-check seed admin-user check-deploy clean
+
+run: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_ldn_content
+	$(PY) manage.py create_local_admin
+	$(PY) manage.py runserver $(HOST):$(PORT)
+
+test: $(VENV)/.installed
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+install: $(VENV)/.installed
+
+$(VENV)/.installed: pyproject.toml
+	@python=$$(sh scripts/find-python) || exit 1; \
+	  if [ ! -x $(PY) ] || ! $(PY) -c 'import sys; sys.exit(sys.version_info < (3, 12))'; then \
+	    rm -rf $(VENV); echo "Creating $(VENV) with $$python"; $$python -m venv $(VENV) || exit 1; \
+	  fi
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet '.[dev]'
+	@touch $@
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: $(VENV)/.installed
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+migrations-check: $(VENV)/.installed
+	$(PY) manage.py makemigrations --check --dry-run
+
+seed: $(VENV)/.installed
+	$(PY) manage.py migrate --noinput
+	$(PY) manage.py load_ldn_content
+
+admin-user: $(VENV)/.installed
+	$(PY) manage.py create_local_admin
+
+clean:
+	rm -rf $(VENV) staticfiles test-artifacts

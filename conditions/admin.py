@@ -1,0 +1,113 @@
+from django.contrib import admin
+
+from conditions.models import (
+    Condition,
+    ConditionMechanism,
+    FAQEntry,
+    GlossaryTerm,
+    Mechanism,
+)
+from ldnsite.editorial_admin import (
+    CachedChoicesInlineMixin,
+    EditorialAdmin,
+    ReviewDueFilter,
+)
+from studies.models import Finding
+
+
+class ConditionMechanismInline(CachedChoicesInlineMixin, admin.TabularInline):
+    model = ConditionMechanism
+    extra = 0
+    cached_choice_fields = ("mechanism",)
+    verbose_name = "mechanism"
+    verbose_name_plural = "mechanisms"
+
+
+class FindingListInline(admin.TabularInline):
+    """The condition's findings, read-only: they are edited on their study's page."""
+
+    model = Finding
+    fields = ("study_link", "outcome", "direction", "effect")
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    verbose_name_plural = "findings (edit them on the study)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("study")
+
+    @admin.display(description="study")
+    def study_link(self, obj):
+        return obj.study
+
+
+@admin.register(Condition)
+class ConditionAdmin(EditorialAdmin):
+    list_display = ("name", "category", "grade", *EditorialAdmin.editorial_list_display)
+    list_filter = ("status", "category", ReviewDueFilter)
+    search_fields = ("name", "aliases", "summary")
+    prepopulated_fields = {"slug": ("name",)}
+    inlines = [ConditionMechanismInline, FindingListInline]
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "aliases", "category", "summary", "body")}),
+        ("Use of LDN", {"fields": (("dose_min_mg", "dose_max_mg"), "titration_notes")}),
+        EditorialAdmin.editorial_fieldset,
+    )
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).with_evidence()
+
+    @admin.display(description="evidence grade")
+    def grade(self, obj):
+        evidence = obj.evidence
+        return f"{evidence.grade} · {evidence.grade_label} ({evidence.studies})"
+
+
+@admin.register(Mechanism)
+class MechanismAdmin(EditorialAdmin):
+    list_display = ("name", "support_level", *EditorialAdmin.editorial_list_display)
+    list_filter = ("status", "support_level", ReviewDueFilter)
+    search_fields = ("name", "summary")
+    prepopulated_fields = {"slug": ("name",)}
+    fieldsets = (
+        (None, {"fields": ("name", "slug", "support_level", "summary", "body")}),
+        EditorialAdmin.editorial_fieldset,
+    )
+
+
+@admin.register(FAQEntry)
+class FAQEntryAdmin(EditorialAdmin):
+    list_display = (
+        "question",
+        "order",
+        "condition",
+        *EditorialAdmin.editorial_list_display,
+    )
+    list_filter = ("status", ReviewDueFilter, "condition")
+    list_select_related = ("condition",)
+    search_fields = ("question", "answer")
+    prepopulated_fields = {"slug": ("question",)}
+    autocomplete_fields = ("condition",)
+    fieldsets = (
+        (None, {"fields": ("question", "slug", "answer", "order", "condition")}),
+        EditorialAdmin.editorial_fieldset,
+    )
+
+
+@admin.register(GlossaryTerm)
+class GlossaryTermAdmin(EditorialAdmin):
+    list_display = ("term", *EditorialAdmin.editorial_list_display)
+    list_filter = ("status", ReviewDueFilter)
+    search_fields = ("term", "definition")
+    prepopulated_fields = {"slug": ("term",)}
+    fieldsets = (
+        (None, {"fields": ("term", "slug", "definition")}),
+        EditorialAdmin.editorial_fieldset,
+    )

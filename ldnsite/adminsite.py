@@ -1,0 +1,51 @@
+"""The admin site: Django's, with the review dashboard on its index page."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib import admin
+from django.contrib.admin.apps import AdminConfig
+from django.urls import reverse
+
+
+class LDNAdminConfig(AdminConfig):
+    default_site = "ldnsite.adminsite.LDNAdminSite"
+
+
+class LDNAdminSite(admin.AdminSite):
+    site_header = "LDN evidence site"
+    site_title = "LDN admin"
+    index_title = "Content"
+
+    def review_overdue(self, request) -> list[dict]:
+        """Overdue reviews per editorial model the user may view (one query each)."""
+        from ldnsite.editorial import EditorialModel  # models load after this module
+
+        rows = []
+        for model in apps.get_models():
+            if not issubclass(model, EditorialModel) or model not in self._registry:
+                continue
+            if not self._registry[model].has_view_permission(request):
+                continue
+            count = model._default_manager.review_overdue().count()
+            opts = model._meta
+            rows.append(
+                {
+                    "name": opts.verbose_name_plural,
+                    "count": count,
+                    "url": reverse(
+                        f"{self.name}:{opts.app_label}_{opts.model_name}_changelist"
+                    )
+                    + "?review=overdue",
+                }
+            )
+        return rows
+
+    def index(self, request, extra_context=None):
+        overdue = self.review_overdue(request)
+        extra_context = {
+            **(extra_context or {}),
+            "review_overdue": overdue,
+            "review_overdue_total": sum(row["count"] for row in overdue),
+        }
+        return super().index(request, extra_context)

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class LDNSiteConfig(AppConfig):
+    name = "ldnsite"
+    verbose_name = "LDN site"

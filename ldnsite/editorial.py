@@ -1,0 +1,140 @@
+"""Editorial workflow shared by every public model: status, publishing, review dates.
+
+`published_q()` is the one place that says what the public may see. Querysets,
+views and related lookups all go through it.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", "Draft"
+    IN_REVIEW = "in_review", "In review"
+    PUBLISHED = "published", "Published"
+    ARCHIVED = "archived", "Archived"
+
+
+# Fields only a reviewer (the publish permission) may set.
+PUBLISHING_FIELDS = (
+    "status",
+    "published_at",
+    "last_reviewed",
+    "next_review_due",
+    "reviewed_by",
+)
+
+
+def published_q(prefix: str = "") -> Q:
+    """Published, and the publication date has come (so scheduling needs no worker).
+
+    `prefix` reaches through a relation, e.g. `published_q("study__")`.
+    """
+    return Q(
+        **{
+            f"{prefix}status": Status.PUBLISHED,
+            f"{prefix}published_at__lte": timezone.now(),
+        }
+    )
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """The same day `months` later, clamped to the month's end (31 Jan → 28 Feb)."""
+    month_index = day.month - 1 + months
+    year, month = day.year + month_index // 12, month_index % 12 + 1
+    last = calendar.monthrange(year, month)[1]
+    return day.replace(year=year, month=month, day=min(day.day, last))
+
+
+class EditorialQuerySet(models.QuerySet):
+    def published(self) -> EditorialQuerySet:
+        """What the public may see."""
+        return self.filter(published_q())
+
+    def review_overdue(self, today: datetime.date | None = None) -> EditorialQuerySet:
+        """Published or in review, with the next review date already passed."""
+        today = today or timezone.localdate()
+        return self.filter(
+            status__in=[Status.PUBLISHED, Status.IN_REVIEW],
+            next_review_due__lt=today,
+        )
+
+
+class EditorialModel(models.Model):
+    """Status, publication and review fields shared by every public model."""
+
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=Status.DRAFT, db_index=True
+    )
+    published_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="Visible to the public from this moment. A future date schedules it.",
+    )
+    last_reviewed = models.DateField(null=True, blank=True)
+    next_review_due = models.DateField(null=True, blank=True, db_index=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = EditorialQuerySet.as_manager()
+
+    class Meta:
+        abstract = True
+
+    @classmethod
+    def editorial_constraints(cls, prefix: str) -> list[models.BaseConstraint]:
+        """Database checks for every editorial model (names need a model prefix)."""
+        return [
+            models.CheckConstraint(
+                condition=~Q(status=Status.PUBLISHED) | Q(published_at__isnull=False),
+                name=f"{prefix}_published_has_date",
+                violation_error_message="A published item needs a publication date.",
+            ),
+            models.CheckConstraint(
+                condition=Q(last_reviewed__isnull=True)
+                | Q(next_review_due__isnull=True)
+                | Q(next_review_due__gte=models.F("last_reviewed")),
+                name=f"{prefix}_review_due_after_review",
+                violation_error_message=(
+                    "The next review cannot be due before the last review."
+                ),
+            ),
+        ]
+
+    def clean(self) -> None:
+        super().clean()
+        if self.status == Status.PUBLISHED and self.published_at is None:
+            self.published_at = timezone.now()
+
+    @property
+    def review_is_overdue(self) -> bool:
+        return (
+            self.status in (Status.PUBLISHED, Status.IN_REVIEW)
+            and self.next_review_due is not None
+            and self.next_review_due < timezone.localdate()
+        )
+
+    def mark_published(self, *, when: datetime.datetime | None = None) -> None:
+        self.status = Status.PUBLISHED
+        if self.published_at is None or when is not None:
+            self.published_at = when or timezone.now()
+
+    def mark_reviewed(self, *, user, today: datetime.date | None = None) -> None:
+        today = today or timezone.localdate()
+        self.last_reviewed = today
+        self.next_review_due = add_months(today, settings.REVIEW_INTERVAL_MONTHS)
+        self.reviewed_by = user

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from studies import views
+
+app_name = "studies"
+
+urlpatterns = [
+    path("studies/<int:pk>/", views.StudyDetailView.as_view(), name="detail-short"),
+    path(
+        "studies/<int:pk>/<slug:slug>/", views.StudyDetailView.as_view(), name="detail"
+    ),
+]

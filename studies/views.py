@@ -1,0 +1,24 @@
+from django.shortcuts import redirect
+from django.views.generic import DetailView
+
+from studies.models import Study
+
+
+class StudyDetailView(DetailView):
+    template_name = "studies/study_detail.html"
+
+    def get_queryset(self):
+        return Study.objects.published()
+
+    def get(self, request, *args, **kwargs):
+        self.object = self.get_object()
+        if kwargs.get("slug") != self.object.slug:
+            return redirect(self.object, permanent=True)
+        return self.render_to_response(self.get_context_data(object=self.object))
+
+    def get_context_data(self, **kwargs):
+        return super().get_context_data(
+            findings=self.object.findings.published().select_related("condition"),
+            mechanisms=self.object.mechanisms.published(),
+            **kwargs,
+        )

@@ -1,0 +1,121 @@
+"""Plain builders for test data: `make_condition(**overrides)` and friends."""
+
+from __future__ import annotations
+
+import datetime
+import itertools
+
+from django.contrib.auth.models import Group, User
+from django.utils import timezone
+
+from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
+from ldnsite.editorial import Status
+from studies.evidence import Design, Direction
+from studies.models import Finding, Outcome, Study
+
+_seq = itertools.count(1)
+
+
+def _n() -> int:
+    return next(_seq)
+
+
+def published(**overrides):
+    """Editorial values of a published, reviewed item."""
+    return {
+        "status": Status.PUBLISHED,
+        "published_at": timezone.now() - datetime.timedelta(days=1),
+        "last_reviewed": datetime.date(2026, 1, 1),
+        "next_review_due": datetime.date(2099, 1, 1),
+        **overrides,
+    }
+
+
+def make_mechanism(**overrides) -> Mechanism:
+    n = _n()
+    fields = {
+        "name": f"Mechanism {n}",
+        "slug": f"mechanism-{n}",
+        "summary": "How it may act.",
+        "support_level": "human",
+        **published(),
+    }
+    fields.update(overrides)
+    return Mechanism.objects.create(**fields)
+
+
+def make_condition(**overrides) -> Condition:
+    n = _n()
+    fields = {
+        "name": f"Condition {n}",
+        "slug": f"condition-{n}",
+        "category": "pain_syndrome",
+        "summary": "A condition.",
+        "dose_min_mg": "0.5",
+        "dose_max_mg": "4.5",
+        **published(),
+    }
+    fields.update(overrides)
+    return Condition.objects.create(**fields)
+
+
+def make_study(**overrides) -> Study:
+    n = _n()
+    fields = {
+        "title": f"Study {n}",
+        "slug": f"study-{n}",
+        "authors": "Doe J",
+        "journal": "Journal of Pain",
+        "year": 2020,
+        "design": Design.RCT,
+        **published(),
+    }
+    fields.update(overrides)
+    return Study.objects.create(**fields)
+
+
+def make_finding(*, study=None, condition=None, **overrides) -> Finding:
+    fields = {
+        "study": study or make_study(),
+        "condition": condition or make_condition(),
+        "outcome": Outcome.PAIN,
+        "direction": Direction.BENEFIT,
+        "effect": "Pain fell.",
+    }
+    fields.update(overrides)
+    return Finding.objects.create(**fields)
+
+
+def make_faq(**overrides) -> FAQEntry:
+    n = _n()
+    fields = {
+        "question": f"Question {n}?",
+        "slug": f"question-{n}",
+        "answer": "An answer.",
+        "order": n,
+        **published(),
+    }
+    fields.update(overrides)
+    return FAQEntry.objects.create(**fields)
+
+
+def make_term(**overrides) -> GlossaryTerm:
+    n = _n()
+    fields = {
+        "term": f"Term {n}",
+        "slug": f"term-{n}",
+        "definition": "A definition.",
+        **published(),
+    }
+    fields.update(overrides)
+    return GlossaryTerm.objects.create(**fields)
+
+
+def make_staff(username: str, *, role: str | None = None, **extra) -> User:
+    """A staff user, optionally in the "Editor" or "Reviewer" group."""
+    user = User.objects.create_user(
+        username=username, password="pw", is_staff=True, **extra
+    )
+    if role:
+        user.groups.add(Group.objects.get(name=role))
+    return user
