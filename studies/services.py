@@ -125,7 +125,7 @@ def content_read(*, path: Path) -> dict[str, Any]:
 
 
 def content_load(*, data: dict[str, Any], dry_run: bool = False) -> LoadReport:
-    """Validate and write `data`; on any problem raise `ContentError`, writing nothing."""
+    """Validate and write `data`; on any problem raise `ContentError`, write nothing."""
     loader = _Loader(data)
     with transaction.atomic():
         loader.run()

@@ -1,0 +1,150 @@
+import datetime
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import ProtectedError
+from django.utils import timezone
+
+from conditions.models import Condition, ConditionMechanism, Mechanism
+from ldnsite.editorial import Status, add_months
+from studies.evidence import Direction, Grade
+from studies.models import Finding
+from tests.factories import (
+    make_condition,
+    make_faq,
+    make_finding,
+    make_mechanism,
+    make_study,
+    make_term,
+)
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.mark.parametrize(
+    "make", [make_condition, make_mechanism, make_study, make_faq, make_term]
+)
+def test_published_hides_drafts_review_archived_and_scheduled_items(make):
+    public = make()
+    hidden = [
+        make(status=Status.DRAFT, published_at=None),
+        make(status=Status.IN_REVIEW, published_at=None),
+        make(status=Status.ARCHIVED),
+        make(published_at=timezone.now() + datetime.timedelta(hours=1)),
+    ]
+    model = type(public)
+    assert list(model.objects.published()) == [public]
+    assert not model.objects.published().filter(pk__in=[h.pk for h in hidden]).exists()
+
+
+def test_scheduled_item_appears_once_its_time_has_come():
+    soon = make_condition(published_at=timezone.now() + datetime.timedelta(seconds=1))
+    assert not Condition.objects.published().filter(pk=soon.pk).exists()
+    Condition.objects.filter(pk=soon.pk).update(
+        published_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    assert Condition.objects.published().filter(pk=soon.pk).exists()
+
+
+def test_finding_is_public_only_when_study_and_condition_are():
+    shown = make_finding()
+    make_finding(study=make_study(status=Status.DRAFT, published_at=None))
+    make_finding(condition=make_condition(status=Status.ARCHIVED))
+    assert list(Finding.objects.published()) == [shown]
+
+
+def test_grade_counts_published_studies_only_and_keeps_nulls():
+    condition = make_condition()
+    make_finding(condition=condition, study=make_study(design="rct"))
+    make_finding(
+        condition=condition,
+        study=make_study(design="rct"),
+        direction=Direction.NO_EFFECT,
+    )
+    make_finding(
+        condition=condition,
+        study=make_study(design="rct", status=Status.DRAFT, published_at=None),
+    )
+    fetched = Condition.objects.with_evidence().get(pk=condition.pk)
+    assert fetched.evidence.studies == 2
+    assert fetched.evidence.by_direction == {"benefit": 1, "no_effect": 1}
+    assert fetched.evidence.grade == Grade.PRELIMINARY
+    # Without the prefetch the property queries, and agrees.
+    assert condition.evidence == fetched.evidence
+
+
+def test_publishing_without_a_date_is_refused_by_the_database():
+    with pytest.raises(IntegrityError), transaction.atomic():
+        make_condition(status=Status.PUBLISHED, published_at=None)
+
+
+def test_clean_fills_the_publication_date_when_publishing():
+    condition = make_condition(status=Status.DRAFT, published_at=None)
+    condition.status = Status.PUBLISHED
+    condition.full_clean()
+    assert condition.published_at is not None
+
+
+def test_dose_range_min_above_max_is_a_validation_error_and_a_db_error():
+    condition = make_condition()
+    condition.dose_min_mg, condition.dose_max_mg = 5, 1
+    with pytest.raises(ValidationError) as exc:
+        condition.full_clean()
+    assert "dose_max_mg" in exc.value.message_dict
+    with pytest.raises(IntegrityError), transaction.atomic():
+        condition.save()
+
+
+def test_slugs_are_unique():
+    make_condition(slug="same")
+    with pytest.raises(ValidationError) as exc:
+        Condition(
+            name="Other", slug="same", category="autoimmune", summary="x"
+        ).full_clean()
+    assert "slug" in exc.value.message_dict
+
+
+def test_review_overdue_lists_only_live_items_past_their_date():
+    today = timezone.localdate()
+    late = make_condition(next_review_due=today - datetime.timedelta(days=1))
+    make_condition(next_review_due=today)
+    make_condition(
+        status=Status.ARCHIVED, next_review_due=today - datetime.timedelta(days=9)
+    )
+    assert list(Condition.objects.review_overdue()) == [late]
+    assert late.review_is_overdue
+
+
+@pytest.mark.parametrize(
+    ("day", "months", "expected"),
+    [
+        (datetime.date(2026, 1, 31), 1, datetime.date(2026, 2, 28)),
+        (datetime.date(2028, 2, 29), 12, datetime.date(2029, 2, 28)),
+        (datetime.date(2026, 11, 21), 12, datetime.date(2027, 11, 21)),
+        (datetime.date(2026, 11, 30), 3, datetime.date(2027, 2, 28)),
+    ],
+)
+def test_add_months(day, months, expected):
+    assert add_months(day, months) == expected
+
+
+def test_deleting_evidence_that_other_records_depend_on_is_refused():
+    condition = make_condition()
+    finding = make_finding(condition=condition)
+    mechanism = make_mechanism()
+    ConditionMechanism.objects.create(condition=make_condition(), mechanism=mechanism)
+    with pytest.raises(ProtectedError):
+        condition.delete()
+    with pytest.raises(ProtectedError):
+        finding.study.delete()
+    with pytest.raises(ProtectedError):
+        mechanism.delete()
+    assert Mechanism.objects.filter(pk=mechanism.pk).exists()
+
+
+def test_every_save_leaves_a_history_row():
+    condition = make_condition(summary="First.")
+    condition.summary = "Second."
+    condition.save()
+    assert [h.summary for h in condition.history.all()] == ["Second.", "First."]
