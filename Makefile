@@ -12,7 +12,7 @@ PORT ?= 8000
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
 	$(PY) manage.py load_ldn_content
-	$(PY) manage.py create_local_admin
+	$(PY) manage.py create_local_admin --site http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
 test: $(VENV)/.installed

@@ -12,7 +12,12 @@ class Command(BaseCommand):
         "how to log in."
     )
 
-    def handle(self, *args, **options):
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--site", default="http://127.0.0.1:8000", help="where the site is served"
+        )
+
+    def handle(self, *args, site, **options):
         if not settings.DEBUG:
             raise CommandError(
                 "Refusing to create a known-password user with DEBUG off: "
@@ -27,6 +32,6 @@ class Command(BaseCommand):
             user.save()
         state = "Created" if created else "Already there:"
         self.stdout.write(
-            f"{state} admin user. Log in at http://127.0.0.1:8000/admin/ as "
+            f"{state} admin user. Log in at {site.rstrip('/')}/admin/ as "
             f"{USERNAME} / {PASSWORD} (local only)."
         )
