@@ -22,6 +22,10 @@ class ConditionMechanismInline(CachedChoicesInlineMixin, admin.TabularInline):
     verbose_name = "mechanism"
     verbose_name_plural = "mechanisms"
 
+    def get_queryset(self, request):
+        # Each row's label names both ends of the link.
+        return super().get_queryset(request).select_related("condition", "mechanism")
+
 
 class FindingListInline(admin.TabularInline):
     """The condition's findings, read-only: they are edited on their study's page."""

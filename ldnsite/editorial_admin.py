@@ -144,8 +144,13 @@ class EditorialAdmin(SimpleHistoryAdmin):
     def _apply(self, request, queryset: QuerySet, change, reason: str) -> int:
         """Save each object in turn so that every change leaves a history row."""
         done = 0
+        # Lock plain rows: PostgreSQL refuses FOR UPDATE on the changelist's
+        # queryset when it has a GROUP BY or an outer join.
+        pks = list(queryset.values_list("pk", flat=True))
         with transaction.atomic():
-            for obj in queryset.select_for_update():
+            for obj in self.model._default_manager.filter(
+                pk__in=pks
+            ).select_for_update():
                 if change(obj) is False:
                     continue
                 obj._history_user = request.user

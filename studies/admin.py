@@ -24,6 +24,10 @@ class StudyMechanismInline(CachedChoicesInlineMixin, admin.TabularInline):
     verbose_name = "mechanism"
     verbose_name_plural = "mechanisms"
 
+    def get_queryset(self, request):
+        # Each row's label names both ends of the link.
+        return super().get_queryset(request).select_related("study", "mechanism")
+
 
 @admin.register(Study)
 class StudyAdmin(EditorialAdmin):

@@ -1,0 +1,1049 @@
+"""The admin for conditions, mechanisms, FAQ entries and glossary terms.
+
+Roles (Editor writes, Reviewer publishes), the workflow actions, history and
+its revert form, delete protection, the review dashboard, validation shown as
+form errors and the number of queries per page.
+"""
+
+from __future__ import annotations
+
+import calendar
+import datetime
+
+import pytest
+from django import forms
+from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
+from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from conditions.models import (
+    Condition,
+    ConditionMechanism,
+    FAQEntry,
+    GlossaryTerm,
+    Mechanism,
+)
+from ldnsite.editorial import Status
+from studies.models import Finding
+from tests.factories import (
+    make_condition,
+    make_faq,
+    make_finding,
+    make_mechanism,
+    make_staff,
+    make_study,
+    make_term,
+)
+
+# --- helpers -----------------------------------------------------------------
+# tests/studies/test_admin.py imports these: keep their names stable.
+
+
+def _plain(value) -> str:
+    """A widget's formatted value as the browser would post it."""
+    if isinstance(value, list | tuple):  # Select.format_value() gives a list
+        value = value[0] if value else ""
+    return "" if value is None else str(value)
+
+
+def _field_data(bound_field) -> dict:
+    widget = bound_field.field.widget
+    if isinstance(widget, RelatedFieldWidgetWrapper):
+        widget = widget.widget
+    name, value = bound_field.html_name, bound_field.value()
+    if isinstance(widget, forms.MultiWidget):  # e.g. the split date/time
+        parts = value if isinstance(value, list) else widget.decompress(value)
+        return {
+            name + suffix: _plain(sub.format_value(part))
+            for suffix, sub, part in zip(
+                widget.widgets_names, widget.widgets, parts, strict=True
+            )
+        }
+    if isinstance(widget, forms.CheckboxInput):
+        return {name: "on"} if value else {}
+    if isinstance(widget, forms.SelectMultiple):
+        return {name: [str(v) for v in value or []]}
+    return {name: _plain(widget.format_value(value))}
+
+
+def _form_data(form) -> dict:
+    data = {}
+    for bound_field in form:
+        data.update(_field_data(bound_field))
+    return data
+
+
+def admin_form_data(response, **overrides) -> dict:
+    """POST data for an admin add/change/revert page, from what the GET rendered.
+
+    The main form's values plus every inline's management form and existing rows
+    (extra blank rows are dropped: TOTAL_FORMS = INITIAL_FORMS). `overrides`
+    replace or add keys.
+    """
+    assert response.status_code == 200, response.status_code
+    data = _form_data(response.context["adminform"].form)
+    for inline in response.context.get("inline_admin_formsets") or []:
+        formset = inline.formset
+        data.update(_form_data(formset.management_form))
+        data[f"{formset.prefix}-TOTAL_FORMS"] = str(len(formset.initial_forms))
+        for form in formset.initial_forms:
+            data.update(_form_data(form))
+    data.update(overrides)
+    return data
+
+
+def form_errors(response) -> dict:
+    """The main form's errors on a re-rendered (invalid) admin form."""
+    assert response.status_code == 200, response.status_code
+    return response.context["adminform"].form.errors
+
+
+def action_choices(client, model) -> set[str]:
+    """The action names offered on the changelist to this client's user."""
+    response = client.get(admin_url(model, "changelist"))
+    assert response.status_code == 200
+    return {
+        name
+        for name, _label in response.context["action_form"].fields["action"].choices
+    }
+
+
+def run_action(client, model, action: str, *objects, follow=False, **extra):
+    """POST a changelist action on `objects`, as the action bar would."""
+    return client.post(
+        admin_url(model, "changelist"),
+        {
+            "action": action,
+            ACTION_CHECKBOX_NAME: [str(o.pk) for o in objects],
+            "index": "0",
+            **extra,
+        },
+        follow=follow,
+    )
+
+
+def admin_url(model, view: str, *args) -> str:
+    opts = model._meta
+    return reverse(f"admin:{opts.app_label}_{opts.model_name}_{view}", args=args)
+
+
+def publishing_state(obj) -> tuple:
+    obj.refresh_from_db()
+    return (
+        obj.status,
+        obj.published_at,
+        obj.last_reviewed,
+        obj.next_review_due,
+        obj.reviewed_by_id,
+    )
+
+
+def messages_of(response) -> list[str]:
+    return [str(m) for m in response.context["messages"]] if response.context else []
+
+
+def months_later(day: datetime.date, months: int) -> datetime.date:
+    """Written independently of ldnsite.editorial.add_months: same day, clamped."""
+    total = day.year * 12 + day.month - 1 + months
+    year, month = divmod(total, 12)
+    month += 1
+    return datetime.date(year, month, min(day.day, calendar.monthrange(year, month)[1]))
+
+
+def count_queries(client, url: str) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url)
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+EDITOR_REFUSED_ACTIONS = ["publish", "archive", "mark_reviewed_today"]
+
+
+def other_models():
+    """(model, builder, add-form fields) for the other editorial models here."""
+    return [
+        pytest.param(
+            Mechanism,
+            make_mechanism,
+            {
+                "name": "Opioid growth factor",
+                "slug": "ogf",
+                "summary": "S.",
+                "support_level": "human",
+            },
+            id="mechanism",
+        ),
+        pytest.param(
+            FAQEntry,
+            make_faq,
+            {
+                "question": "Is it safe?",
+                "slug": "is-it-safe",
+                "answer": "A.",
+                "order": "3",
+            },
+            id="faqentry",
+        ),
+        pytest.param(
+            GlossaryTerm,
+            make_term,
+            {"term": "Titration", "slug": "titration", "definition": "D."},
+            id="glossaryterm",
+        ),
+    ]
+
+
+OTHER_MODELS = other_models()
+OTHER_MODELS_ACTIONS = other_models()
+
+CONDITION_FIELDS = {
+    "name": "Fibromyalgia",
+    "slug": "fibromyalgia",
+    "category": "pain_syndrome",
+    "summary": "Widespread pain.",
+    "dose_min_mg": "1.5",
+    "dose_max_mg": "4.5",
+}
+
+# Review dates of an item whose review is long overdue.
+OVERDUE = {
+    "last_reviewed": datetime.date(2019, 1, 1),
+    "next_review_due": datetime.date(2020, 1, 1),
+}
+
+PUBLISH_ATTEMPT = {
+    "status": Status.PUBLISHED,
+    "published_at_0": "2020-01-01",
+    "published_at_1": "10:00:00",
+    "last_reviewed": "2020-01-01",
+    "next_review_due": "2020-06-01",
+}
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    client.force_login(superuser)
+    return client
+
+
+# --- anonymous ---------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "model", [Condition, Mechanism, FAQEntry, GlossaryTerm], ids=lambda m: m.__name__
+)
+@pytest.mark.parametrize("view", ["changelist", "add"])
+def test_anonymous_is_redirected_to_admin_login(client, db, model, view):
+    url = admin_url(model, view)
+    response = client.get(url)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert f"next={url}" in response["Location"]
+
+
+def test_anonymous_is_redirected_from_change_page_and_admin_index(client, db):
+    condition = make_condition()
+    for url in (admin_url(Condition, "change", condition.pk), reverse("admin:index")):
+        response = client.get(url)
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("admin:login"))
+
+
+def test_anonymous_post_to_changelist_action_changes_nothing(client, db):
+    condition = make_condition(status=Status.DRAFT, published_at=None)
+    response = run_action(client, Condition, "publish", condition)
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("admin:login"))
+    assert publishing_state(condition)[0] == Status.DRAFT
+
+
+# --- editor ------------------------------------------------------------------
+
+
+def test_editor_can_open_condition_add_and_change_pages(editor_client):
+    condition = make_condition()
+    add = editor_client.get(admin_url(Condition, "add"))
+    change = editor_client.get(admin_url(Condition, "change", condition.pk))
+    assert add.status_code == 200
+    assert change.status_code == 200
+    for response in (add, change):
+        fields = response.context["adminform"].form.fields
+        assert "summary" in fields
+        # The publishing fields are shown read-only, not as inputs.
+        assert not {"status", "published_at", "last_reviewed", "next_review_due"} & set(
+            fields
+        )
+
+
+def test_editor_adding_a_condition_creates_a_draft_even_if_published_is_posted(
+    editor_client,
+):
+    page = editor_client.get(admin_url(Condition, "add"))
+    data = admin_form_data(page, **CONDITION_FIELDS, **PUBLISH_ATTEMPT)
+
+    response = editor_client.post(admin_url(Condition, "add"), data)
+
+    assert response.status_code == 302, form_errors(response)
+    condition = Condition.objects.get(slug="fibromyalgia")
+    assert publishing_state(condition) == (Status.DRAFT, None, None, None, None)
+
+
+def test_editor_change_cannot_alter_publishing_fields(editor_client):
+    condition = make_condition(
+        status=Status.DRAFT,
+        published_at=None,
+        last_reviewed=None,
+        next_review_due=None,
+    )
+    url = admin_url(Condition, "change", condition.pk)
+    data = admin_form_data(
+        editor_client.get(url), summary="Edited by the editor.", **PUBLISH_ATTEMPT
+    )
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 302, form_errors(response)
+    assert publishing_state(condition) == (Status.DRAFT, None, None, None, None)
+    assert condition.summary == "Edited by the editor."
+
+
+def test_editor_change_of_a_published_condition_keeps_it_published(editor_client):
+    condition = make_condition()
+    before = publishing_state(condition)
+    url = admin_url(Condition, "change", condition.pk)
+    data = admin_form_data(
+        editor_client.get(url),
+        summary="Typo fixed.",
+        status=Status.DRAFT,
+        published_at_0="",
+        published_at_1="",
+        last_reviewed="",
+        next_review_due="",
+    )
+
+    response = editor_client.post(url, data)
+
+    assert response.status_code == 302, form_errors(response)
+    assert publishing_state(condition) == before
+    assert condition.summary == "Typo fixed."
+
+
+@pytest.mark.parametrize("model, builder, fields", OTHER_MODELS)
+def test_editor_can_open_and_add_other_content_only_as_draft(
+    editor_client, model, builder, fields
+):
+    existing = builder()
+    assert editor_client.get(admin_url(model, "change", existing.pk)).status_code == 200
+    page = editor_client.get(admin_url(model, "add"))
+
+    response = editor_client.post(
+        admin_url(model, "add"), admin_form_data(page, **fields, **PUBLISH_ATTEMPT)
+    )
+
+    assert response.status_code == 302, form_errors(response)
+    created = model.objects.get(slug=fields["slug"])
+    assert publishing_state(created) == (Status.DRAFT, None, None, None, None)
+
+
+@pytest.mark.parametrize("model, builder, fields", OTHER_MODELS)
+def test_editor_change_of_other_content_cannot_alter_publishing_fields(
+    editor_client, model, builder, fields
+):
+    obj = builder(status=Status.IN_REVIEW, published_at=None)
+    before = publishing_state(obj)
+    url = admin_url(model, "change", obj.pk)
+
+    response = editor_client.post(
+        url, admin_form_data(editor_client.get(url), **PUBLISH_ATTEMPT)
+    )
+
+    assert response.status_code == 302, form_errors(response)
+    assert publishing_state(obj) == before
+    assert obj.history.count() == 2  # created, then the editor's (allowed) save
+
+
+@pytest.mark.parametrize(
+    "model", [Condition, Mechanism, FAQEntry, GlossaryTerm], ids=lambda m: m.__name__
+)
+def test_editor_is_not_offered_publishing_actions(editor_client, model):
+    choices = action_choices(editor_client, model)
+    assert "submit_for_review" in choices
+    assert not set(EDITOR_REFUSED_ACTIONS) & choices
+    assert "delete_selected" not in choices
+
+
+@pytest.mark.parametrize("action", EDITOR_REFUSED_ACTIONS)
+def test_editor_cannot_publish_archive_or_review_by_action(editor_client, action):
+    draft = make_condition(
+        status=Status.DRAFT, published_at=None, last_reviewed=None, next_review_due=None
+    )
+    published = make_condition()
+    before = [publishing_state(draft), publishing_state(published)]
+    history_before = Condition.history.count()
+
+    response = run_action(
+        editor_client, Condition, action, draft, published, follow=True
+    )
+
+    assert response.status_code == 200
+    assert "No action selected." in messages_of(response)
+    assert [publishing_state(draft), publishing_state(published)] == before
+    assert Condition.history.count() == history_before
+
+
+@pytest.mark.parametrize("model, builder, fields", OTHER_MODELS)
+def test_editor_cannot_publish_other_content_by_action(
+    editor_client, model, builder, fields
+):
+    obj = builder(status=Status.IN_REVIEW, published_at=None)
+    response = run_action(editor_client, model, "publish", obj, follow=True)
+    assert "No action selected." in messages_of(response)
+    assert publishing_state(obj)[:2] == (Status.IN_REVIEW, None)
+
+
+@pytest.mark.parametrize("model, builder, fields", OTHER_MODELS_ACTIONS)
+def test_editor_submits_other_content_for_review(
+    editor_client, editor, model, builder, fields
+):
+    obj = builder(status=Status.DRAFT, published_at=None)
+    response = run_action(editor_client, model, "submit_for_review", obj)
+    assert response.status_code == 302
+    assert publishing_state(obj)[0] == Status.IN_REVIEW
+    assert obj.history.latest().history_user == editor
+
+
+def test_editor_submits_a_draft_for_review(editor_client, editor):
+    draft = make_condition(status=Status.DRAFT, published_at=None)
+    published = make_condition()
+    history_before = draft.history.count()
+
+    response = run_action(
+        editor_client, Condition, "submit_for_review", draft, published
+    )
+
+    assert response.status_code == 302
+    assert publishing_state(draft)[0] == Status.IN_REVIEW
+    assert publishing_state(published)[0] == Status.PUBLISHED  # only drafts move
+    assert draft.history.count() == history_before + 1
+    latest = draft.history.latest()
+    assert latest.status == Status.IN_REVIEW
+    assert latest.history_user == editor
+    assert latest.history_change_reason == "Submitted for review"
+    assert published.history.count() == 1
+
+
+def test_editor_revert_to_a_published_version_does_not_publish(editor_client):
+    condition = make_condition(summary="Published wording.")
+    published_version = condition.history.get()
+    condition.status = Status.DRAFT
+    condition.summary = "Draft wording."
+    condition.save()
+    before = publishing_state(condition)
+    url = reverse(
+        "admin:conditions_condition_simple_history",
+        args=[condition.pk, published_version.history_id],
+    )
+    page = editor_client.get(url)
+
+    response = editor_client.post(url, admin_form_data(page, **PUBLISH_ATTEMPT))
+
+    assert response.status_code == 302, form_errors(response)
+    assert publishing_state(condition) == before
+    assert condition.status == Status.DRAFT
+    assert condition.summary == "Published wording."  # the revert itself happened
+    assert not Condition.objects.published().filter(pk=condition.pk).exists()
+
+
+def test_editor_cannot_delete_a_condition(editor_client):
+    condition = make_condition()
+    url = admin_url(Condition, "delete", condition.pk)
+    assert editor_client.get(url).status_code == 403
+    assert editor_client.post(url, {"post": "yes"}).status_code == 403
+    run_action(editor_client, Condition, "delete_selected", condition, post="yes")
+    assert Condition.objects.filter(pk=condition.pk).exists()
+
+
+@pytest.mark.parametrize("model, builder, fields", OTHER_MODELS)
+def test_editor_cannot_delete_other_content(editor_client, model, builder, fields):
+    obj = builder()
+    assert (
+        editor_client.post(
+            admin_url(model, "delete", obj.pk), {"post": "yes"}
+        ).status_code
+        == 403
+    )
+    assert model.objects.filter(pk=obj.pk).exists()
+
+
+# --- reviewer ----------------------------------------------------------------
+
+
+def test_reviewer_publishes_by_form_filling_a_blank_published_at(reviewer_client):
+    condition = make_condition(status=Status.IN_REVIEW, published_at=None)
+    url = admin_url(Condition, "change", condition.pk)
+    data = admin_form_data(
+        reviewer_client.get(url),
+        status=Status.PUBLISHED,
+        published_at_0="",
+        published_at_1="",
+    )
+    before = timezone.now()
+
+    response = reviewer_client.post(url, data)
+
+    assert response.status_code == 302, form_errors(response)
+    status, published_at, *_ = publishing_state(condition)
+    assert status == Status.PUBLISHED
+    assert before <= published_at <= timezone.now()
+    assert Condition.objects.published().filter(pk=condition.pk).exists()
+
+
+def test_reviewer_publishes_by_form_with_a_given_date(reviewer_client):
+    condition = make_condition(status=Status.IN_REVIEW, published_at=None)
+    url = admin_url(Condition, "change", condition.pk)
+    data = admin_form_data(
+        reviewer_client.get(url),
+        status=Status.PUBLISHED,
+        published_at_0="2030-05-01",
+        published_at_1="09:00:00",
+    )
+
+    response = reviewer_client.post(url, data)
+
+    assert response.status_code == 302, form_errors(response)
+    status, published_at, *_ = publishing_state(condition)
+    assert status == Status.PUBLISHED
+    assert published_at == timezone.make_aware(datetime.datetime(2030, 5, 1, 9))
+    # Scheduled: published, but not public until then.
+    assert not Condition.objects.published().filter(pk=condition.pk).exists()
+
+
+def test_reviewer_setting_last_reviewed_in_the_form_records_the_reviewer(
+    reviewer_client, reviewer
+):
+    condition = make_condition(last_reviewed=None, next_review_due=None)
+    url = admin_url(Condition, "change", condition.pk)
+    data = admin_form_data(
+        reviewer_client.get(url),
+        last_reviewed="2026-03-01",
+        next_review_due="2027-03-01",
+    )
+
+    response = reviewer_client.post(url, data)
+
+    assert response.status_code == 302, form_errors(response)
+    condition.refresh_from_db()
+    assert condition.last_reviewed == datetime.date(2026, 3, 1)
+    assert condition.next_review_due == datetime.date(2027, 3, 1)
+    assert condition.reviewed_by == reviewer
+
+
+def test_reviewer_is_offered_every_action(reviewer_client):
+    choices = action_choices(reviewer_client, Condition)
+    assert {
+        "submit_for_review",
+        "publish",
+        "archive",
+        "mark_reviewed_today",
+        "delete_selected",
+    } <= choices
+
+
+def test_reviewer_publishes_by_action(reviewer_client, reviewer):
+    first = make_condition(status=Status.IN_REVIEW, published_at=None)
+    second = make_condition(status=Status.DRAFT, published_at=None)
+    kept_date = timezone.now() - datetime.timedelta(days=30)
+    third = make_condition(status=Status.ARCHIVED, published_at=kept_date)
+    before = timezone.now()
+
+    response = reviewer_client.post(
+        admin_url(Condition, "changelist"),
+        {"action": "publish", ACTION_CHECKBOX_NAME: [first.pk, second.pk, third.pk]},
+        follow=True,
+    )
+
+    assert response.status_code == 200
+    assert "3 conditions published." in messages_of(response)
+    for obj in (first, second):
+        status, published_at, *_ = publishing_state(obj)
+        assert status == Status.PUBLISHED
+        assert before <= published_at <= timezone.now()
+    assert publishing_state(third)[:2] == (Status.PUBLISHED, kept_date)
+    for obj in (first, second, third):
+        assert obj.history.count() == 2
+        latest = obj.history.latest()
+        assert latest.history_user == reviewer
+        assert latest.history_change_reason == "Published"
+        assert latest.status == Status.PUBLISHED
+
+
+def test_publish_action_skips_already_published_rows(reviewer_client):
+    published = make_condition()
+    before = publishing_state(published)
+    response = run_action(reviewer_client, Condition, "publish", published)
+    assert response.status_code == 302
+    assert publishing_state(published) == before
+    assert published.history.count() == 1
+
+
+def test_reviewer_archives_by_action(reviewer_client, reviewer):
+    published = make_condition()
+    draft = make_condition(status=Status.DRAFT, published_at=None)
+
+    response = run_action(reviewer_client, Condition, "archive", published, draft)
+
+    assert response.status_code == 302
+    for obj in (published, draft):
+        assert publishing_state(obj)[0] == Status.ARCHIVED
+        assert obj.history.count() == 2
+        assert obj.history.latest().history_user == reviewer
+        assert obj.history.latest().history_change_reason == "Archived"
+    assert not Condition.objects.published().filter(pk=published.pk).exists()
+
+
+@pytest.mark.parametrize("months", [None, 6, 1])
+def test_reviewer_marks_reviewed_today(reviewer_client, reviewer, settings, months):
+    if months is not None:
+        settings.REVIEW_INTERVAL_MONTHS = months
+    interval = settings.REVIEW_INTERVAL_MONTHS
+    if months is None:
+        assert interval == 12  # the default
+    conditions = [
+        make_condition(last_reviewed=None, next_review_due=None),
+        make_condition(
+            last_reviewed=datetime.date(2020, 1, 1),
+            next_review_due=datetime.date(2021, 1, 1),
+        ),
+    ]
+    today = timezone.localdate()
+
+    response = run_action(
+        reviewer_client, Condition, "mark_reviewed_today", *conditions
+    )
+
+    assert response.status_code == 302
+    for condition in conditions:
+        condition.refresh_from_db()
+        assert condition.last_reviewed == today
+        assert condition.next_review_due == months_later(today, interval)
+        assert condition.reviewed_by == reviewer
+        assert condition.status == Status.PUBLISHED  # reviewing does not publish
+        assert condition.history.count() == 2
+        assert condition.history.latest().history_user == reviewer
+        assert condition.history.latest().history_change_reason == "Reviewed"
+
+
+@pytest.mark.parametrize("model, builder, fields", OTHER_MODELS_ACTIONS)
+def test_reviewer_publishes_other_content_by_action(
+    reviewer_client, reviewer, model, builder, fields
+):
+    obj = builder(status=Status.IN_REVIEW, published_at=None)
+    run_action(reviewer_client, model, "publish", obj)
+    assert publishing_state(obj)[0] == Status.PUBLISHED
+    assert obj.published_at is not None
+    assert obj.history.latest().history_user == reviewer
+
+
+# --- history -----------------------------------------------------------------
+
+
+@pytest.mark.parametrize("role", ["Editor", "Reviewer"])
+def test_admin_edit_leaves_one_history_row_naming_the_user(client, db, role):
+    user = make_staff("someone", role=role)
+    client.force_login(user)
+    condition = make_condition(summary="Old.")
+    mechanism = make_mechanism()
+    ConditionMechanism.objects.create(condition=condition, mechanism=mechanism)
+    url = admin_url(Condition, "change", condition.pk)
+    data = admin_form_data(client.get(url), summary="New.")
+
+    response = client.post(url, data)
+
+    assert response.status_code == 302, form_errors(response)
+    assert condition.history.count() == 2
+    latest = condition.history.latest()
+    assert latest.summary == "New."
+    assert latest.history_type == "~"
+    assert latest.history_user == user
+
+
+def test_admin_add_leaves_one_history_row_naming_the_user(reviewer_client, reviewer):
+    page = reviewer_client.get(admin_url(Condition, "add"))
+    response = reviewer_client.post(
+        admin_url(Condition, "add"), admin_form_data(page, **CONDITION_FIELDS)
+    )
+    assert response.status_code == 302, form_errors(response)
+    record = Condition.objects.get(slug="fibromyalgia").history.get()
+    assert record.history_type == "+"
+    assert record.history_user == reviewer
+
+
+@pytest.mark.parametrize("who", ["reviewer", "superuser"])
+def test_revert_form_restores_earlier_values(client, request, who):
+    user = request.getfixturevalue(who)
+    client.force_login(user)
+    condition = make_condition(summary="First wording.", dose_max_mg="4.5")
+    first = condition.history.get()
+    condition.summary = "Second wording."
+    condition.dose_max_mg = "3.0"
+    condition.save()
+    url = reverse(
+        "admin:conditions_condition_simple_history",
+        args=[condition.pk, first.history_id],
+    )
+    page = client.get(url)
+    assert page.context["adminform"].form.initial["summary"] == "First wording."
+
+    response = client.post(url, admin_form_data(page))
+
+    assert response.status_code == 302, form_errors(response)
+    condition.refresh_from_db()
+    assert condition.summary == "First wording."
+    assert str(condition.dose_max_mg) == "4.50"
+    assert condition.history.count() == 3
+    assert condition.history.latest().history_user == user
+
+
+def test_reviewer_revert_can_restore_a_published_version(reviewer_client):
+    condition = make_condition()
+    published_version = condition.history.get()
+    condition.status = Status.ARCHIVED
+    condition.save()
+    url = reverse(
+        "admin:conditions_condition_simple_history",
+        args=[condition.pk, published_version.history_id],
+    )
+
+    response = reviewer_client.post(url, admin_form_data(reviewer_client.get(url)))
+
+    assert response.status_code == 302, form_errors(response)
+    assert publishing_state(condition)[0] == Status.PUBLISHED
+
+
+# --- delete protection -------------------------------------------------------
+
+
+@pytest.mark.parametrize("who", ["reviewer", "superuser"])
+def test_deleting_a_condition_with_findings_is_refused(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    condition = make_condition(name="Fibromyalgia")
+    finding = make_finding(condition=condition, effect="Pain fell by 30%.")
+    url = admin_url(Condition, "delete", condition.pk)
+
+    for response in (client.get(url), client.post(url, {"post": "yes"})):
+        assert response.status_code == 200
+        assert response.context["protected"]
+        assert any(str(finding) in str(item) for item in response.context["protected"])
+        assert "would require deleting the following protected related objects" in (
+            response.text
+        )
+        assert str(finding) in response.text
+    assert Condition.objects.filter(pk=condition.pk).exists()
+    assert Finding.objects.filter(pk=finding.pk).exists()
+
+
+def test_reviewer_can_delete_an_unprotected_condition(reviewer_client):
+    condition = make_condition()
+    ConditionMechanism.objects.create(condition=condition, mechanism=make_mechanism())
+    response = reviewer_client.post(
+        admin_url(Condition, "delete", condition.pk), {"post": "yes"}
+    )
+    assert response.status_code == 302
+    assert not Condition.objects.filter(pk=condition.pk).exists()
+    assert not ConditionMechanism.objects.exists()
+
+
+@pytest.mark.parametrize("who", ["reviewer", "superuser"])
+def test_deleting_a_mechanism_linked_to_a_condition_is_refused(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    mechanism = make_mechanism()
+    link = ConditionMechanism.objects.create(
+        condition=make_condition(name="Crohn's disease"), mechanism=mechanism
+    )
+    url = admin_url(Mechanism, "delete", mechanism.pk)
+
+    response = client.post(url, {"post": "yes"})
+
+    assert response.status_code == 200
+    assert any(str(link) in str(item) for item in response.context["protected"])
+    assert "protected related objects" in response.text
+    assert Mechanism.objects.filter(pk=mechanism.pk).exists()
+    assert ConditionMechanism.objects.filter(pk=link.pk).exists()
+
+
+@pytest.mark.parametrize("who", ["reviewer", "superuser"])
+def test_bulk_delete_of_protected_rows_deletes_nothing(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    with_finding = make_condition()
+    finding = make_finding(condition=with_finding)
+    without = make_condition()
+    mechanism = make_mechanism()
+    ConditionMechanism.objects.create(condition=without, mechanism=mechanism)
+
+    conditions = run_action(
+        client, Condition, "delete_selected", with_finding, without, post="yes"
+    )
+    mechanisms = run_action(client, Mechanism, "delete_selected", mechanism, post="yes")
+
+    for response in (conditions, mechanisms):
+        assert response.status_code == 200
+        assert response.context["protected"]
+        assert "protected related objects" in response.text
+    assert str(finding) in conditions.text
+    assert Condition.objects.count() == 2
+    assert Mechanism.objects.count() == 1
+    assert Finding.objects.count() == 1
+    assert ConditionMechanism.objects.count() == 1
+
+
+# --- review overdue ----------------------------------------------------------
+
+
+def test_overdue_filter_lists_only_overdue_items(superuser_client):
+    today = timezone.localdate()
+    yesterday = today - datetime.timedelta(days=1)
+    reviewed = {"last_reviewed": today - datetime.timedelta(days=400)}
+    overdue = make_condition(name="Overdue one", next_review_due=yesterday, **reviewed)
+    in_review = make_condition(
+        name="Overdue in review",
+        status=Status.IN_REVIEW,
+        published_at=None,
+        next_review_due=yesterday,
+        **reviewed,
+    )
+    current = make_condition(name="Current one")
+    due_today = make_condition(name="Due today", next_review_due=today, **reviewed)
+    draft = make_condition(
+        name="Old draft",
+        status=Status.DRAFT,
+        published_at=None,
+        next_review_due=yesterday,
+        **reviewed,
+    )
+
+    response = superuser_client.get(
+        admin_url(Condition, "changelist") + "?review=overdue"
+    )
+
+    assert response.status_code == 200
+    listed = {obj.pk for obj in response.context["cl"].result_list}
+    assert listed == {overdue.pk, in_review.pk}
+    assert current.pk not in listed and due_today.pk not in listed
+    assert draft.pk not in listed
+    assert "Overdue one" in response.text
+    assert "Current one" not in response.text
+
+
+@pytest.mark.parametrize(
+    "model, builder",
+    [(Mechanism, make_mechanism), (FAQEntry, make_faq), (GlossaryTerm, make_term)],
+    ids=["mechanism", "faqentry", "glossaryterm"],
+)
+def test_overdue_filter_works_on_other_content(superuser_client, model, builder):
+    overdue = builder(**OVERDUE)
+    builder()
+    response = superuser_client.get(admin_url(model, "changelist") + "?review=overdue")
+    assert [obj.pk for obj in response.context["cl"].result_list] == [overdue.pk]
+
+
+@pytest.mark.parametrize("who", ["editor", "reviewer", "superuser"])
+def test_admin_index_shows_the_overdue_total(client, request, who):
+    client.force_login(request.getfixturevalue(who))
+    make_condition(**OVERDUE)
+    make_condition(**OVERDUE, status=Status.IN_REVIEW, published_at=None)
+    make_condition()  # current
+    make_condition(**OVERDUE, status=Status.DRAFT, published_at=None)
+    make_mechanism(**OVERDUE)
+    make_term(**OVERDUE)
+    make_study(**OVERDUE)
+
+    response = client.get(reverse("admin:index"))
+
+    assert response.status_code == 200
+    assert response.context["review_overdue_total"] == 5
+    assert "Reviews overdue: 5" in response.text
+    rows = {row["name"]: row["count"] for row in response.context["review_overdue"]}
+    assert rows["conditions"] == 2
+    assert rows["mechanisms"] == 1
+    assert rows["glossary terms"] == 1
+    assert rows["FAQ entries"] == 0
+    assert rows["studies"] == 1
+    assert admin_url(Condition, "changelist") + "?review=overdue" in response.text
+
+
+def test_admin_index_shows_zero_when_nothing_is_overdue(superuser_client):
+    make_condition()
+    response = superuser_client.get(reverse("admin:index"))
+    assert response.context["review_overdue_total"] == 0
+    assert "Reviews overdue: 0" in response.text
+
+
+# --- validation as form errors -----------------------------------------------
+
+
+def test_condition_dose_min_above_max_is_a_form_error(superuser_client):
+    condition = make_condition()
+    url = admin_url(Condition, "change", condition.pk)
+    data = admin_form_data(
+        superuser_client.get(url), dose_min_mg="4.5", dose_max_mg="1.5"
+    )
+
+    errors = form_errors(superuser_client.post(url, data))
+
+    assert "dose_max_mg" in errors
+    condition.refresh_from_db()
+    assert (str(condition.dose_min_mg), str(condition.dose_max_mg)) == ("0.50", "4.50")
+
+
+def test_condition_dose_min_above_max_is_a_form_error_when_adding(editor_client):
+    page = editor_client.get(admin_url(Condition, "add"))
+    data = admin_form_data(
+        page, **{**CONDITION_FIELDS, "dose_min_mg": "9", "dose_max_mg": "1"}
+    )
+    errors = form_errors(editor_client.post(admin_url(Condition, "add"), data))
+    assert "dose_max_mg" in errors
+    assert not Condition.objects.exists()
+
+
+def test_condition_duplicate_slug_is_a_form_error(editor_client):
+    make_condition(slug="fibromyalgia")
+    page = editor_client.get(admin_url(Condition, "add"))
+
+    response = editor_client.post(
+        admin_url(Condition, "add"), admin_form_data(page, **CONDITION_FIELDS)
+    )
+
+    assert "slug" in form_errors(response)
+    assert Condition.objects.count() == 1
+
+
+def test_condition_duplicate_slug_on_change_is_a_form_error(editor_client):
+    make_condition(slug="taken")
+    condition = make_condition(slug="mine")
+    url = admin_url(Condition, "change", condition.pk)
+    response = editor_client.post(
+        url, admin_form_data(editor_client.get(url), slug="taken")
+    )
+    assert "slug" in form_errors(response)
+    condition.refresh_from_db()
+    assert condition.slug == "mine"
+
+
+@pytest.mark.parametrize("value", ["0", "-1", "51"])
+def test_condition_dose_out_of_range_is_a_form_error(editor_client, value):
+    condition = make_condition()
+    url = admin_url(Condition, "change", condition.pk)
+    response = editor_client.post(
+        url, admin_form_data(editor_client.get(url), dose_min_mg=value)
+    )
+    assert "dose_min_mg" in form_errors(response)
+
+
+def test_next_review_before_last_review_is_a_form_error(reviewer_client):
+    condition = make_condition()
+    before = publishing_state(condition)
+    url = admin_url(Condition, "change", condition.pk)
+    data = admin_form_data(
+        reviewer_client.get(url),
+        last_reviewed="2026-03-01",
+        next_review_due="2026-01-01",
+    )
+
+    errors = form_errors(reviewer_client.post(url, data))
+
+    assert "The next review cannot be due before the last review." in str(errors)
+    assert publishing_state(condition) == before
+
+
+# --- query counts ------------------------------------------------------------
+
+
+def _add_conditions(n: int) -> None:
+    mechanism = make_mechanism()
+    for _ in range(n):
+        condition = make_condition()
+        make_finding(condition=condition)
+        ConditionMechanism.objects.create(condition=condition, mechanism=mechanism)
+
+
+def _add_mechanisms(n: int) -> None:
+    for _ in range(n):
+        make_mechanism()
+
+
+def _add_faqs(n: int) -> None:
+    for _ in range(n):
+        make_faq(condition=make_condition())
+
+
+def _add_terms(n: int) -> None:
+    for _ in range(n):
+        make_term()
+
+
+@pytest.mark.parametrize(
+    "model, add_rows",
+    [
+        (Condition, _add_conditions),
+        (Mechanism, _add_mechanisms),
+        (FAQEntry, _add_faqs),
+        (GlossaryTerm, _add_terms),
+    ],
+    ids=["conditions", "mechanisms", "faqentries", "glossaryterms"],
+)
+def test_changelist_query_count_does_not_grow_with_rows(
+    superuser_client, model, add_rows
+):
+    url = admin_url(model, "changelist")
+    add_rows(5)
+    superuser_client.get(url)  # warm the caches (content types, sessions)
+    at_5 = count_queries(superuser_client, url)
+    add_rows(45)
+    at_50 = count_queries(superuser_client, url)
+    print(f"{model.__name__} changelist: {at_5} queries at 5 rows, {at_50} at 50")
+    assert model.objects.count() == 50
+    assert at_5 == at_50
+
+
+def _grow_condition(condition: Condition, n: int) -> None:
+    for _ in range(n):
+        make_finding(condition=condition)
+        ConditionMechanism.objects.create(
+            condition=condition, mechanism=make_mechanism()
+        )
+
+
+def test_condition_change_page_query_count_does_not_grow_with_inline_rows(
+    superuser_client,
+):
+    condition = make_condition()
+    url = admin_url(Condition, "change", condition.pk)
+    _grow_condition(condition, 5)
+    superuser_client.get(url)
+    at_5 = count_queries(superuser_client, url)
+    _grow_condition(condition, 45)
+    at_50 = count_queries(superuser_client, url)
+    print(f"Condition change page: {at_5} queries at 5 rows, {at_50} at 50")
+    assert condition.findings.count() == condition.mechanism_links.count() == 50
+    assert at_5 == at_50
+
+
+def test_condition_change_page_findings_inline_query_count_is_constant(
+    superuser_client,
+):
+    """The read-only findings inline on its own (no mechanism links) is N+1 free."""
+    condition = make_condition()
+    url = admin_url(Condition, "change", condition.pk)
+    for _ in range(5):
+        make_finding(condition=condition)
+    superuser_client.get(url)
+    at_5 = count_queries(superuser_client, url)
+    for _ in range(45):
+        make_finding(condition=condition)
+    at_50 = count_queries(superuser_client, url)
+    print(f"Condition change page, findings only: {at_5} at 5, {at_50} at 50")
+    assert at_5 == at_50
