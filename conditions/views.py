@@ -1,6 +1,7 @@
 from django.views.generic import DetailView, ListView, TemplateView
 
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
+from ldnsite.views import PublishedOrPreviewMixin
 from studies.models import Finding, Study
 
 
@@ -17,13 +18,11 @@ class HomeView(TemplateView):
         )
 
 
-class ConditionDetailView(DetailView):
+class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
     template_name = "conditions/condition_detail.html"
 
-    def get_queryset(self):
-        return (
-            Condition.objects.published().with_evidence().select_related("reviewed_by")
-        )
+    def base_queryset(self):
+        return Condition.objects.with_evidence().select_related("reviewed_by")
 
     def get_context_data(self, **kwargs):
         condition = self.object
@@ -46,11 +45,11 @@ class MechanismListView(ListView):
         return Mechanism.objects.published()
 
 
-class MechanismDetailView(DetailView):
+class MechanismDetailView(PublishedOrPreviewMixin, DetailView):
     template_name = "conditions/mechanism_detail.html"
 
-    def get_queryset(self):
-        return Mechanism.objects.published()
+    def base_queryset(self):
+        return Mechanism.objects.select_related("reviewed_by")
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(

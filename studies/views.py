@@ -1,14 +1,15 @@
 from django.shortcuts import redirect
 from django.views.generic import DetailView
 
+from ldnsite.views import PublishedOrPreviewMixin
 from studies.models import Study
 
 
-class StudyDetailView(DetailView):
+class StudyDetailView(PublishedOrPreviewMixin, DetailView):
     template_name = "studies/study_detail.html"
 
-    def get_queryset(self):
-        return Study.objects.published()
+    def base_queryset(self):
+        return Study.objects.select_related("reviewed_by")
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()

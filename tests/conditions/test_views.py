@@ -161,3 +161,32 @@ def test_condition_page_runs_a_fixed_number_of_queries(client):
     small = count()
     add(45)
     assert count() == small
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: make_condition(**DRAFT),
+        lambda: make_mechanism(status=Status.IN_REVIEW, published_at=None),
+        lambda: make_study(**DRAFT),
+    ],
+)
+def test_staff_who_may_change_an_item_preview_it_with_a_banner(client, editor, make):
+    item = make()
+    assert client.get(item.get_absolute_url()).status_code == 404
+    client.force_login(editor)
+    response = client.get(item.get_absolute_url())
+    assert response.status_code == 200
+    assert "Draft — not public." in response.content.decode()
+
+
+def test_staff_without_change_permission_get_404_and_public_pages_have_no_banner(
+    client, editor
+):
+    from tests.factories import make_staff
+
+    client.force_login(make_staff("viewer"))
+    assert client.get(make_condition(**DRAFT).get_absolute_url()).status_code == 404
+    client.force_login(editor)
+    body = client.get(make_condition().get_absolute_url()).content.decode()
+    assert "Draft — not public." not in body
