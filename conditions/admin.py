@@ -15,8 +15,10 @@ from ldnsite.editorial_admin import (
 from studies.models import Finding
 
 
-class ConditionMechanismInline(CachedChoicesInlineMixin, admin.TabularInline):
-    model = ConditionMechanism
+class MechanismLinkInline(CachedChoicesInlineMixin, admin.TabularInline):
+    """Mechanisms linked to a condition or a study (`owner` names the other end)."""
+
+    owner: str
     extra = 0
     cached_choice_fields = ("mechanism",)
     verbose_name = "mechanism"
@@ -24,7 +26,12 @@ class ConditionMechanismInline(CachedChoicesInlineMixin, admin.TabularInline):
 
     def get_queryset(self, request):
         # Each row's label names both ends of the link.
-        return super().get_queryset(request).select_related("condition", "mechanism")
+        return super().get_queryset(request).select_related(self.owner, "mechanism")
+
+
+class ConditionMechanismInline(MechanismLinkInline):
+    model = ConditionMechanism
+    owner = "condition"
 
 
 class FindingListInline(admin.TabularInline):

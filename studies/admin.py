@@ -2,6 +2,7 @@ from django.contrib import admin
 from django.db.models import Count
 from simple_history.admin import SimpleHistoryAdmin
 
+from conditions.admin import MechanismLinkInline
 from ldnsite.editorial_admin import (
     CachedChoicesInlineMixin,
     EditorialAdmin,
@@ -17,16 +18,9 @@ class FindingInline(CachedChoicesInlineMixin, admin.TabularInline):
     cached_choice_fields = ("condition",)
 
 
-class StudyMechanismInline(CachedChoicesInlineMixin, admin.TabularInline):
+class StudyMechanismInline(MechanismLinkInline):
     model = StudyMechanism
-    extra = 0
-    cached_choice_fields = ("mechanism",)
-    verbose_name = "mechanism"
-    verbose_name_plural = "mechanisms"
-
-    def get_queryset(self, request):
-        # Each row's label names both ends of the link.
-        return super().get_queryset(request).select_related("study", "mechanism")
+    owner = "study"
 
 
 @admin.register(Study)
