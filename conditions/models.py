@@ -146,6 +146,16 @@ class Condition(EditorialModel):
             )
 
     @property
+    def dose_range(self) -> str:
+        """e.g. "0.5–4.5 mg", without trailing zeros; "" when no dose is recorded."""
+        low, high = self.dose_min_mg, self.dose_max_mg
+        if low is None and high is None:
+            return ""
+        if low is None or high is None or low == high:
+            return f"{_plain(low if high is None else high)} mg"
+        return f"{_plain(low)}–{_plain(high)} mg"
+
+    @property
     def alias_list(self) -> list[str]:
         return [a.strip() for a in self.aliases.split(",") if a.strip()]
 
@@ -168,6 +178,10 @@ class Condition(EditorialModel):
         return grade_findings(
             (f.study_id, f.evidence_level, f.direction) for f in findings
         )
+
+
+def _plain(value: Decimal) -> str:
+    return f"{Decimal(value).normalize():f}"
 
 
 class ConditionMechanism(models.Model):

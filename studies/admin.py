@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.db import models
 from django.db.models import Count
+from django.forms import Textarea
 from simple_history.admin import SimpleHistoryAdmin
 
 from conditions.admin import MechanismLinkInline
@@ -16,6 +18,9 @@ class FindingInline(CachedChoicesInlineMixin, admin.TabularInline):
     extra = 1
     fields = ("condition", "outcome", "direction", "effect")
     cached_choice_fields = ("condition",)
+    formfield_overrides = {
+        models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 48})}
+    }
 
 
 class StudyMechanismInline(MechanismLinkInline):

@@ -148,3 +148,19 @@ def test_every_save_leaves_a_history_row():
     condition.summary = "Second."
     condition.save()
     assert [h.summary for h in condition.history.all()] == ["Second.", "First."]
+
+
+@pytest.mark.parametrize(
+    ("low", "high", "shown"),
+    [
+        ("0.5", "4.5", "0.5–4.5 mg"),
+        ("1.50", "3", "1.5–3 mg"),
+        ("4.5", "4.5", "4.5 mg"),
+        (None, "4.5", "4.5 mg"),
+        (None, None, ""),
+    ],
+)
+def test_dose_range_is_shown_without_trailing_zeros(low, high, shown):
+    condition = make_condition(dose_min_mg=low, dose_max_mg=high)
+    condition.refresh_from_db()
+    assert condition.dose_range == shown
