@@ -6,7 +6,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
-from ldnsite.rest import EDITORIAL_FIELDS, EDITORIAL_READ_ONLY, EditorialSerializer
+from ldnsite.rest import (
+    EDITORIAL_FIELDS,
+    EDITORIAL_READ_ONLY,
+    EditorialSerializer,
+    SlugRelatedField,
+)
 from studies.evidence import ConditionEvidence
 from studies.models import Finding
 from studies.serializers import (
@@ -168,7 +173,7 @@ class FAQEntrySerializer(EditorialSerializer):
         view_name="faqentry-detail", lookup_field="slug"
     )
     condition = ConditionRefSerializer(read_only=True, allow_null=True)
-    condition_slug = serializers.SlugRelatedField(
+    condition_slug = SlugRelatedField(
         source="condition",
         slug_field="slug",
         queryset=Condition.objects.all(),

@@ -79,6 +79,24 @@ class HtmlUrlField(serializers.ReadOnlyField):
 extend_schema_field(OpenApiTypes.URI)(HtmlUrlField)
 
 
+class SlugRelatedField(serializers.SlugRelatedField):
+    """Looks up only well-formed slugs (PostgreSQL refuses e.g. NUL characters)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not SLUG.match(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:50])
+        return super().to_internal_value(data)
+
+
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """Looks up only ids that fit a 64-bit key."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and data > MAX_PK:
+            self.fail("does_not_exist", pk_value=str(data)[:50])
+        return super().to_internal_value(data)
+
+
 class ModelValidationMixin:
     """Run the model's own `full_clean()` (fields, `clean()`, constraints) on writes.
 

@@ -12,6 +12,8 @@ from ldnsite.rest import (
     EditorialSerializer,
     HtmlUrlField,
     ModelValidationMixin,
+    PrimaryKeyRelatedField,
+    SlugRelatedField,
 )
 from studies.models import Finding, Study
 
@@ -146,10 +148,10 @@ class FindingSerializer(ModelValidationMixin, serializers.ModelSerializer):
     html_url = HtmlUrlField()
     study = StudyShortSerializer(read_only=True)
     condition = ConditionRefSerializer(read_only=True)
-    study_id = serializers.PrimaryKeyRelatedField(
+    study_id = PrimaryKeyRelatedField(
         source="study", queryset=Study.objects.all(), write_only=True
     )
-    condition_slug = serializers.SlugRelatedField(
+    condition_slug = SlugRelatedField(
         source="condition",
         slug_field="slug",
         queryset=Condition.objects.all(),

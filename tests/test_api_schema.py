@@ -85,6 +85,19 @@ def test_no_operation_gives_a_server_error_or_breaks_the_schema(mode, settings_a
 
 @pytest.fixture
 def settings_api(settings):
+    """No throttling, and the test's database connection kept open.
+
+    Schemathesis calls the WSGI app directly, so (unlike Django's test client)
+    nothing stops the end of each request from closing the connection that holds
+    the test transaction.
+    """
+    from django.core import signals
+    from django.db import close_old_connections
+
     settings.API_ANON_RATE = "100000/minute"
     settings.ALLOWED_HOSTS = ["*"]
-    return settings
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield settings
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
