@@ -70,6 +70,34 @@ class ConditionQuerySet(EditorialQuerySet):
             )
         )
 
+    def for_api_list(self) -> ConditionQuerySet:
+        """The API's condition list: the grade of each (one query for all findings)."""
+        return self.with_evidence()
+
+    def for_api_detail(self) -> ConditionQuerySet:
+        """The API's condition detail: grade, findings with their study, mechanisms.
+
+        `published_findings` holds the findings of published studies with the
+        study joined, sorted by evidence level; `Condition.evidence` reads it.
+        """
+        from studies.models import Finding
+
+        return self.prefetch_related(
+            Prefetch(
+                "findings",
+                queryset=Finding.objects.of_published_studies()
+                .with_level()
+                .select_related("study")
+                .order_by("evidence_level", "study__title", "pk"),
+                to_attr="published_findings",
+            ),
+            Prefetch(
+                "mechanisms",
+                queryset=Mechanism.objects.published(),
+                to_attr="published_mechanisms",
+            ),
+        )
+
 
 DOSE_FIELD = {
     "max_digits": 4,
@@ -209,6 +237,14 @@ class ConditionMechanism(models.Model):
         return f"{self.condition} ↔ {self.mechanism}"
 
 
+class FAQEntryQuerySet(EditorialQuerySet):
+    def for_api_list(self) -> FAQEntryQuerySet:
+        """FAQ entries with their condition, when it is public (else `None`)."""
+        return self.prefetch_related(
+            Prefetch("condition", queryset=Condition.objects.published())
+        )
+
+
 class FAQEntry(EditorialModel):
     question = models.CharField(max_length=300)
     slug = models.SlugField(max_length=200, unique=True)
@@ -223,6 +259,7 @@ class FAQEntry(EditorialModel):
         help_text="Optional: show this entry on the condition's page too.",
     )
 
+    objects = FAQEntryQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:

@@ -1,9 +1,10 @@
 """Admin behaviour shared by every editorial model: roles, workflow actions, review.
 
-Who may publish is decided here once: `can_publish()` (the model's custom
-`publish_<model>` permission). Every write path of the admin goes through
-`save_model()`, which keeps the publishing fields unchanged for users without
-it: the add and change forms, the history "revert" form and the actions.
+Who may publish is decided once, by `ldnsite.editorial.can_publish()` (the
+model's custom `publish_<model>` permission), which the API shares. Every write
+path of the admin goes through `save_model()`, which keeps the publishing fields
+unchanged for users without it: the add and change forms, the history "revert"
+form and the actions.
 """
 
 from __future__ import annotations
@@ -18,7 +19,13 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import update_change_reason
 
-from ldnsite.editorial import PUBLISHING_FIELDS, EditorialModel, Status
+from ldnsite.editorial import (
+    PUBLISHING_FIELDS,
+    EditorialModel,
+    Status,
+    can_publish,
+    keep_publishing_fields,
+)
 
 
 class ReviewDueFilter(admin.SimpleListFilter):
@@ -101,8 +108,7 @@ class EditorialAdmin(SimpleHistoryAdmin):
     # --- permissions --------------------------------------------------------
 
     def can_publish(self, request: HttpRequest) -> bool:
-        opts = self.model._meta
-        return request.user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
+        return can_publish(request.user, self.model)
 
     # Lets `@admin.action(permissions=["publish"])` find the permission.
     has_publish_permission = can_publish
@@ -127,11 +133,7 @@ class EditorialAdmin(SimpleHistoryAdmin):
 
     def _keep_publishing_fields(self, obj: EditorialModel) -> None:
         """Undo any change to the publishing fields (e.g. by reverting a version)."""
-        saved = type(obj)._default_manager.filter(pk=obj.pk).first() if obj.pk else None
-        for name in PUBLISHING_FIELDS:
-            field = obj._meta.get_field(name)
-            value = getattr(saved, field.attname) if saved else field.get_default()
-            setattr(obj, field.attname, value)
+        keep_publishing_fields(obj)
 
     # --- list ------------------------------------------------------------------
 

@@ -67,6 +67,21 @@ def env_choice(name: str, default: str, choices: set[str]) -> str:
     return value
 
 
+_RATE_PERIODS = {"s", "sec", "second", "m", "min", "minute", "h", "hour", "d", "day"}
+
+
+def env_rate(name: str, default: str) -> str:
+    """A throttle rate such as `120/minute` (periods: second, minute, hour, day)."""
+    raw = os.environ.get(name) or default
+    count, _, period = raw.strip().partition("/")
+    if not count.isdigit() or int(count) < 1 or period not in _RATE_PERIODS:
+        raise ImproperlyConfigured(
+            f"{name}={raw!r} is not a rate: use e.g. 120/minute, 10/second, "
+            "1000/hour or 5000/day."
+        )
+    return f"{int(count)}/{period}"
+
+
 def database_from_url(name: str, default: str) -> dict:
     url = os.environ.get(name) or default
     scheme = urlsplit(url).scheme
@@ -138,6 +153,9 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django_filters",
     "rest_framework",
+    "rest_framework.authtoken",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
     "simple_history",
     "conditions",
     "studies",
@@ -226,6 +244,54 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
 SESSION_COOKIE_HTTPONLY = True
+
+# --- API ---------------------------------------------------------------------
+
+# Requests per client IP for anonymous API calls, counted in the default cache
+# (CACHE_URL), so that several app servers share the count.
+API_ANON_RATE = env_rate("API_ANON_RATE", "120/minute")
+# Seconds shared caches may keep an anonymous API answer.
+API_CACHE_MAX_AGE = env_int("API_CACHE_MAX_AGE", 60)
+# Proxies in front of the app that append to X-Forwarded-For (0: use REMOTE_ADDR).
+API_NUM_PROXIES = env_int("API_NUM_PROXIES", 0)
+
+REST_FRAMEWORK = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": [
+        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
+    ],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_PAGINATION_CLASS": "ldnsite.api_defaults.Pagination",
+    "DEFAULT_THROTTLE_CLASSES": ["ldnsite.api_defaults.AnonThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "ldnsite.rest.AutoSchema",
+    "EXCEPTION_HANDLER": "ldnsite.rest.exception_handler",
+    "NUM_PROXIES": API_NUM_PROXIES or None,
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+
+SPECTACULAR_SETTINGS = {
+    "TITLE": "LDN evidence API",
+    "DESCRIPTION": (
+        "Conditions, mechanisms, studies, findings, FAQ and glossary of the LDN "
+        "evidence site: everything the public may see, read-only without a token. "
+        "Unknown query parameters are ignored. Staff write with a token "
+        "(`Authorization: Token <key>`) or their session and CSRF token."
+    ),
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "ENUM_NAME_OVERRIDES": {
+        "StatusEnum": "ldnsite.editorial.Status",
+    },
+}
 
 # --- Editorial ----------------------------------------------------------------
 

@@ -57,6 +57,25 @@ class StudyQuerySet(EditorialQuerySet):
         """Annotate `evidence_level_value`, to filter or sort by level in SQL."""
         return self.annotate(evidence_level_value=evidence_level_expression())
 
+    def for_api_list(self) -> StudyQuerySet:
+        """The API's study list and citation exports: one query for the rows."""
+        return self.with_level()
+
+    def for_api_detail(self) -> StudyQuerySet:
+        """The API's study detail: public findings with their condition, mechanisms."""
+        return self.with_level().prefetch_related(
+            models.Prefetch(
+                "findings",
+                queryset=Finding.objects.published().select_related("condition"),
+                to_attr="public_findings",
+            ),
+            models.Prefetch(
+                "mechanisms",
+                queryset=Mechanism.objects.published(),
+                to_attr="published_mechanisms",
+            ),
+        )
+
 
 class Study(EditorialModel):
     """A publication, with its full citation and what it found."""
@@ -214,6 +233,10 @@ class FindingQuerySet(models.QuerySet):
         """Annotate `evidence_level` from the study's design (no extra query)."""
         return self.annotate(evidence_level=evidence_level_expression("study__"))
 
+    def for_api_list(self) -> FindingQuerySet:
+        """The API's finding list and detail: study and condition joined."""
+        return self.with_level().select_related("study", "condition")
+
 
 class Finding(models.Model):
     """One study's result for one condition and outcome; nulls are shown like the rest.
@@ -251,3 +274,7 @@ class Finding(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} — {self.get_outcome_display()}"
+
+    def get_absolute_url(self) -> str:
+        """The study's page, where the finding is listed (reads `self.study`)."""
+        return self.study.get_absolute_url()

@@ -119,3 +119,20 @@ def make_staff(username: str, *, role: str | None = None, **extra) -> User:
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def make_user(username: str, **extra) -> User:
+    """A signed-up user who is not staff and holds no permission."""
+    return User.objects.create_user(username=username, password="pw", **extra)
+
+
+# Editorial states the public must never see.
+HIDDEN_STATES = {
+    "draft": {"status": Status.DRAFT, "published_at": None},
+    "in_review": {"status": Status.IN_REVIEW, "published_at": None},
+    "archived": {"status": Status.ARCHIVED},
+    "scheduled": {
+        "status": Status.PUBLISHED,
+        "published_at": timezone.now() + datetime.timedelta(days=30),
+    },
+}

@@ -1,0 +1,61 @@
+"""API viewsets for conditions, mechanisms, FAQ entries and glossary terms."""
+
+from __future__ import annotations
+
+from conditions.filters import (
+    ConditionFilter,
+    FAQFilter,
+    GlossaryFilter,
+    MechanismFilter,
+)
+from conditions.serializers import (
+    ConditionListSerializer,
+    ConditionSerializer,
+    FAQEntrySerializer,
+    GlossaryTermSerializer,
+    MechanismSerializer,
+)
+from ldnsite.rest import EditorialViewSet
+
+
+class ConditionViewSet(EditorialViewSet):
+    """Conditions, with their evidence grade; the detail adds mechanisms and
+    findings."""
+
+    serializer_class = ConditionSerializer
+    filterset_class = ConditionFilter
+    lookup_field = "slug"
+
+    def get_serializer_class(self):
+        if self.action == "list":
+            return ConditionListSerializer
+        return ConditionSerializer
+
+    def get_model(self):
+        return ConditionSerializer.Meta.model
+
+    def shape(self, queryset):
+        if self.action == "list":
+            return queryset.for_api_list()
+        return queryset.for_api_detail()
+
+
+class MechanismViewSet(EditorialViewSet):
+    serializer_class = MechanismSerializer
+    filterset_class = MechanismFilter
+    lookup_field = "slug"
+
+
+class FAQEntryViewSet(EditorialViewSet):
+    serializer_class = FAQEntrySerializer
+    filterset_class = FAQFilter
+    lookup_field = "slug"
+
+    def shape(self, queryset):
+        return queryset.for_api_list()
+
+
+class GlossaryTermViewSet(EditorialViewSet):
+    serializer_class = GlossaryTermSerializer
+    filterset_class = GlossaryFilter
+    lookup_field = "slug"

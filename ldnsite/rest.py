@@ -1,0 +1,260 @@
+"""What every API endpoint shares: visibility, the publishing rule, paging, caching.
+
+The apps' `api.py` modules build on `EditorialViewSet` and `EditorialSerializer`;
+`ldnsite/api.py` routes them under `/api/v1/`.
+"""
+
+from __future__ import annotations
+
+import copy
+import re
+
+from django.conf import settings
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db.models import ProtectedError
+from django.http import Http404
+from django.utils.cache import patch_cache_control, patch_vary_headers
+from django.views.decorators.http import conditional_page
+from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import (
+    OpenApiResponse,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import serializers, status, viewsets
+from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.renderers import JSONRenderer
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from ldnsite.editorial import (
+    PUBLISHING_FIELDS,
+    can_publish,
+    refused_publishing_changes,
+)
+
+SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
+# Primary keys are 64-bit: a longer number cannot name a row (and must not reach
+# PostgreSQL, which refuses it).
+MAX_PK = 2**63 - 1
+
+
+class Conflict(APIException):
+    status_code = status.HTTP_409_CONFLICT
+    default_detail = "Other content depends on this item."
+    default_code = "conflict"
+
+
+def exception_handler(exc, context):
+    """DRF's handler, plus: a delete that other rows protect is a 409, not a 500."""
+    if isinstance(exc, ProtectedError):
+        names = sorted({str(obj) for obj in exc.protected_objects})[:10]
+        exc = Conflict(f"Other content depends on this item: {'; '.join(names)}.")
+    response = drf_exception_handler(exc, context)
+    request = context.get("request")
+    if response is not None and request is not None:
+        # Errors are always JSON, even when a citation format was asked for.
+        request.accepted_renderer = JSONRenderer()
+        request.accepted_media_type = "application/json"
+    return response
+
+
+# --- Serializers ---------------------------------------------------------------
+
+
+class HtmlUrlField(serializers.ReadOnlyField):
+    """The object's public page, as an absolute URL."""
+
+    def __init__(self, **kwargs):
+        kwargs["source"] = "*"
+        super().__init__(**kwargs)
+
+    def to_representation(self, obj) -> str:
+        request = self.context.get("request")
+        path = obj.get_absolute_url()
+        return request.build_absolute_uri(path) if request else path
+
+
+extend_schema_field(OpenApiTypes.URI)(HtmlUrlField)
+
+
+class SlugRelatedField(serializers.SlugRelatedField):
+    """Looks up only well-formed slugs (PostgreSQL refuses e.g. NUL characters)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str) or not SLUG.match(data):
+            self.fail("does_not_exist", slug_name=self.slug_field, value=str(data)[:50])
+        return super().to_internal_value(data)
+
+
+class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
+    """Looks up only ids that fit a 64-bit key."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, int) and not isinstance(data, bool) and data > MAX_PK:
+            self.fail("does_not_exist", pk_value=str(data)[:50])
+        return super().to_internal_value(data)
+
+
+class ModelValidationMixin:
+    """Run the model's own `full_clean()` (fields, `clean()`, constraints) on writes.
+
+    Errors come back as 400 with the model's messages, keyed by field.
+    """
+
+    def validate(self, attrs):
+        attrs = super().validate(attrs)
+        model = self.Meta.model
+        instance = copy.copy(self.instance) if self.instance else model()
+        concrete = {f.name for f in model._meta.concrete_fields}
+        for name, value in attrs.items():
+            if name in concrete:
+                setattr(instance, name, value)
+        before = {name: getattr(instance, name) for name in concrete}
+        try:
+            instance.full_clean()
+        except DjangoValidationError as exc:
+            errors = exc.message_dict
+            if NON_FIELD_ERRORS in errors:
+                errors["non_field_errors"] = errors.pop(NON_FIELD_ERRORS)
+            raise serializers.ValidationError(errors) from None
+        # `clean()` may fill in values (e.g. the publication time of a new
+        # publication): keep them.
+        for name, value in before.items():
+            if getattr(instance, name) != value:
+                attrs[name] = getattr(instance, name)
+        return attrs
+
+
+class EditorialSerializer(ModelValidationMixin, serializers.ModelSerializer):
+    """A writable editorial model with the admin's publishing rule.
+
+    Without the `publish_<model>` permission, a write that would change a
+    publishing field is refused as a whole with 403, naming the fields.
+    """
+
+    html_url = HtmlUrlField()
+
+    def validate(self, attrs):
+        request = self.context["request"]
+        model = self.Meta.model
+        target = self.instance or model()
+        refused = refused_publishing_changes(request.user, target, attrs)
+        if refused:
+            opts = model._meta
+            raise PermissionDenied(
+                f"You may not change {', '.join(refused)}: publishing needs the "
+                f"{opts.app_label}.publish_{opts.model_name} permission "
+                "(the Reviewer role)."
+            )
+        if can_publish(request.user, model):
+            last = attrs.get("last_reviewed")
+            if last and last != getattr(self.instance, "last_reviewed", None):
+                attrs["reviewed_by"] = request.user
+        return super().validate(attrs)
+
+
+EDITORIAL_FIELDS = (*PUBLISHING_FIELDS, "created_at", "updated_at")
+EDITORIAL_READ_ONLY = ("reviewed_by", "created_at", "updated_at")
+
+
+# --- Views -----------------------------------------------------------------------
+
+
+class EditorialViewSet(viewsets.ModelViewSet):
+    """List, detail and staff writes for one model.
+
+    Anonymous users and users without the change permission see only what
+    `published_querysets()` returns; staff with the change permission also see
+    drafts, items in review, archived and scheduled ones (to edit them).
+    """
+
+    lookup_value_regex = "[^/]+"
+    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
+
+    @classmethod
+    def as_view(cls, actions=None, **initkwargs):
+        # A weak ETag from the body answers If-None-Match with 304.
+        return conditional_page(super().as_view(actions, **initkwargs))
+
+    def shape(self, queryset):
+        """The page-shaped queryset for this action (joins, prefetches)."""
+        return queryset
+
+    def can_preview(self) -> bool:
+        opts = self.get_model()._meta
+        return self.request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+
+    def get_model(self):
+        return self.get_serializer_class().Meta.model
+
+    def get_queryset(self):
+        if getattr(self, "swagger_fake_view", False):
+            return self.get_model().objects.none()
+        manager = self.get_model().objects
+        return self.shape(manager.all() if self.can_preview() else manager.published())
+
+    def get_object(self):
+        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
+        if self.lookup_field == "slug":
+            valid = bool(SLUG.match(value))
+        else:
+            valid = value.isdigit() and 0 < int(value) <= MAX_PK
+        if not valid:
+            raise Http404
+        return super().get_object()
+
+    def finalize_response(self, request, response, *args, **kwargs):
+        response = super().finalize_response(request, response, *args, **kwargs)
+        if request.method in ("GET", "HEAD"):
+            if request.user.is_authenticated:
+                patch_cache_control(response, private=True, no_cache=True)
+            elif response.status_code == status.HTTP_200_OK:
+                patch_cache_control(
+                    response, public=True, max_age=settings.API_CACHE_MAX_AGE
+                )
+        patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
+        return response
+
+
+# --- Schema ---------------------------------------------------------------------
+
+_DETAIL = inline_serializer("ErrorDetail", {"detail": serializers.CharField()})
+_FIELD_ERRORS = OpenApiTypes.OBJECT
+
+ERROR_RESPONSES = {
+    "400": (
+        _FIELD_ERRORS,
+        "Invalid query parameter or body: field names mapped to messages, or "
+        "`detail` for a malformed body.",
+    ),
+    "401": (_DETAIL, "The token or session is invalid, or a write needs one."),
+    "403": (_DETAIL, "Not allowed: a missing permission, or the publishing rule."),
+    "404": (_DETAIL, "No such item (or not public), or no such page."),
+    "406": (_DETAIL, "None of the accepted formats can be produced."),
+    "409": (_DETAIL, "Other content depends on this item."),
+    "415": (_DETAIL, "The body is not JSON."),
+    "429": (_DETAIL, "Too many anonymous requests; see the Retry-After header."),
+}
+
+
+class AutoSchema(SpectacularAutoSchema):
+    """drf-spectacular's schema with the error responses each operation can give."""
+
+    def _get_response_bodies(self, direction="response"):
+        responses = super()._get_response_bodies(direction)
+        if direction != "response":
+            return responses
+        for code, (schema, description) in ERROR_RESPONSES.items():
+            if code == "409" and self.method != "DELETE":
+                continue
+            if code == "415" and self.method not in ("POST", "PUT", "PATCH"):
+                continue
+            if code not in responses:
+                responses[code] = self._get_response_for_code(
+                    OpenApiResponse(response=schema, description=description),
+                    code,
+                    media_types=["application/json"],
+                )
+        return responses

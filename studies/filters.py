@@ -1,0 +1,131 @@
+"""Filters for the study and finding lists (pages, API and citation exports)."""
+
+from __future__ import annotations
+
+import django_filters
+from django.db.models import Q
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+
+from conditions.models import Category, Condition
+from ldnsite.filtering import (
+    YES_NO,
+    IntegerFilter,
+    PublicFilterSet,
+    StableOrderingFilter,
+    search_text,
+)
+from studies.evidence import Design, Direction, EvidenceLevel
+from studies.models import EARLIEST_YEAR, LATEST_YEAR, Finding, Outcome, Study
+
+LEVEL_CHOICES = [(str(value), label) for value, label in EvidenceLevel.choices]
+
+
+def _year(lookup: str, label: str) -> IntegerFilter:
+    return IntegerFilter(
+        field_name="year",
+        lookup_expr=lookup,
+        min_value=EARLIEST_YEAR,
+        max_value=LATEST_YEAR,
+        label=label,
+    )
+
+
+class StudyFilter(PublicFilterSet):
+    """Studies by text, condition, category, design, level, direction, year, DOI.
+
+    Condition, category and direction match through the study's public findings.
+    """
+
+    q = search_text()
+    condition = extend_schema_field(OpenApiTypes.STR)(
+        django_filters.ModelChoiceFilter(
+            queryset=Condition.objects.published(),
+            to_field_name="slug",
+            method="filter_condition",
+            label="Condition (slug)",
+        )
+    )
+    category = django_filters.ChoiceFilter(
+        choices=Category.choices, method="filter_category"
+    )
+    design = django_filters.MultipleChoiceFilter(choices=Design.choices)
+    level = django_filters.ChoiceFilter(
+        choices=LEVEL_CHOICES, method="filter_level", label="Evidence level"
+    )
+    direction = django_filters.ChoiceFilter(
+        choices=Direction.choices, method="filter_direction", label="Finding direction"
+    )
+    year_min = _year("gte", "From year")
+    year_max = _year("lte", "To year")
+    has_doi = django_filters.ChoiceFilter(
+        choices=YES_NO, method="filter_has_doi", label="Has a DOI"
+    )
+    ordering = StableOrderingFilter(
+        fields=(
+            ("year", "year"),
+            ("title", "title"),
+            ("evidence_level_value", "level"),
+            ("published_at", "published_at"),
+        )
+    )
+
+    class Meta(PublicFilterSet.Meta):
+        model = Study
+        fields = []
+
+    def filter_q(self, queryset, name, value):
+        return queryset.filter(
+            Q(title__icontains=value)
+            | Q(authors__icontains=value)
+            | Q(journal__icontains=value)
+            | Q(doi__icontains=value)
+            | Q(key_finding__icontains=value)
+        )
+
+    def _with_findings(self, queryset, **lookups):
+        study_ids = Finding.objects.published().filter(**lookups).values("study_id")
+        return queryset.filter(pk__in=study_ids)
+
+    def filter_condition(self, queryset, name, value):
+        return self._with_findings(queryset, condition=value)
+
+    def filter_category(self, queryset, name, value):
+        return self._with_findings(queryset, condition__category=value)
+
+    def filter_direction(self, queryset, name, value):
+        return self._with_findings(queryset, direction=value)
+
+    def filter_level(self, queryset, name, value):
+        if "evidence_level_value" not in queryset.query.annotations:
+            queryset = queryset.with_level()
+        return queryset.filter(evidence_level_value=int(value))
+
+    def filter_has_doi(self, queryset, name, value):
+        return queryset.exclude(doi="") if value == "true" else queryset.filter(doi="")
+
+
+class FindingFilter(PublicFilterSet):
+    """Findings by condition, study, outcome, direction and evidence level."""
+
+    condition = django_filters.ModelChoiceFilter(
+        queryset=Condition.objects.published(),
+        to_field_name="slug",
+        label="Condition (slug)",
+    )
+    study = IntegerFilter(field_name="study_id", min_value=1, max_value=2**63 - 1)
+    outcome = django_filters.ChoiceFilter(choices=Outcome.choices)
+    direction = django_filters.ChoiceFilter(choices=Direction.choices)
+    level = django_filters.ChoiceFilter(
+        choices=LEVEL_CHOICES, method="filter_level", label="Evidence level"
+    )
+    ordering = StableOrderingFilter(
+        fields=(("evidence_level", "level"), ("study__year", "year"))
+    )
+
+    class Meta(PublicFilterSet.Meta):
+        model = Finding
+        fields = []
+
+    def filter_level(self, queryset, name, value):
+        return queryset.filter(evidence_level=int(value))

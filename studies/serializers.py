@@ -1,0 +1,180 @@
+"""API representations of studies and findings, and the short forms others embed."""
+
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+from conditions.models import Condition, Mechanism
+from ldnsite.rest import (
+    EDITORIAL_FIELDS,
+    EDITORIAL_READ_ONLY,
+    EditorialSerializer,
+    HtmlUrlField,
+    ModelValidationMixin,
+    PrimaryKeyRelatedField,
+    SlugRelatedField,
+)
+from studies.models import Finding, Study
+
+
+class ConditionRefSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="condition-detail", lookup_field="slug"
+    )
+
+    class Meta:
+        model = Condition
+        fields = ("url", "slug", "name")
+
+
+class MechanismRefSerializer(serializers.ModelSerializer):
+    url = serializers.HyperlinkedIdentityField(
+        view_name="mechanism-detail", lookup_field="slug"
+    )
+
+    class Meta:
+        model = Mechanism
+        fields = ("url", "slug", "name", "support_level")
+
+
+class StudyShortSerializer(serializers.ModelSerializer):
+    """A study in short form, as condition pages and findings embed it."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="study-detail")
+    html_url = HtmlUrlField()
+    evidence_level = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Study
+        fields = (
+            "id",
+            "url",
+            "html_url",
+            "title",
+            "authors",
+            "journal",
+            "year",
+            "doi",
+            "pmid",
+            "design",
+            "evidence_level",
+        )
+
+
+class StudyListSerializer(StudyShortSerializer):
+    class Meta(StudyShortSerializer.Meta):
+        fields = (
+            *StudyShortSerializer.Meta.fields,
+            "sample_size",
+            "key_finding",
+            "published_at",
+        )
+
+
+class StudyFindingSerializer(serializers.ModelSerializer):
+    """A finding as its study's detail lists it."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="finding-detail")
+    condition = ConditionRefSerializer(read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = ("id", "url", "condition", "outcome", "direction", "effect")
+
+
+class StudySerializer(EditorialSerializer):
+    """A study in full: citation, design, public findings and mechanisms."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="study-detail")
+    source_url = serializers.URLField(
+        source="url", max_length=500, required=False, allow_blank=True
+    )
+    evidence_level = serializers.IntegerField(read_only=True)
+    findings = serializers.SerializerMethodField()
+    mechanisms = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Study
+        fields = (
+            "id",
+            "url",
+            "html_url",
+            "slug",
+            "title",
+            "authors",
+            "journal",
+            "year",
+            "volume",
+            "issue",
+            "pages",
+            "doi",
+            "pmid",
+            "registry_id",
+            "source_url",
+            "design",
+            "evidence_level",
+            "sample_size",
+            "dose",
+            "duration",
+            "summary",
+            "key_finding",
+            "findings",
+            "mechanisms",
+            *EDITORIAL_FIELDS,
+        )
+        read_only_fields = EDITORIAL_READ_ONLY
+
+    @extend_schema_field(StudyFindingSerializer(many=True))
+    def get_findings(self, study: Study):
+        findings = getattr(study, "public_findings", None)
+        if findings is None:
+            findings = study.findings.published().select_related("condition")
+        return StudyFindingSerializer(findings, many=True, context=self.context).data
+
+    @extend_schema_field(MechanismRefSerializer(many=True))
+    def get_mechanisms(self, study: Study):
+        mechanisms = getattr(study, "published_mechanisms", None)
+        if mechanisms is None:
+            mechanisms = study.mechanisms.published()
+        return MechanismRefSerializer(mechanisms, many=True, context=self.context).data
+
+
+class FindingSerializer(ModelValidationMixin, serializers.ModelSerializer):
+    """A finding with its study and condition; written with `study_id` and
+    `condition_slug`."""
+
+    url = serializers.HyperlinkedIdentityField(view_name="finding-detail")
+    html_url = HtmlUrlField()
+    study = StudyShortSerializer(read_only=True)
+    condition = ConditionRefSerializer(read_only=True)
+    study_id = PrimaryKeyRelatedField(
+        source="study", queryset=Study.objects.all(), write_only=True
+    )
+    condition_slug = SlugRelatedField(
+        source="condition",
+        slug_field="slug",
+        queryset=Condition.objects.all(),
+        write_only=True,
+    )
+    evidence_level = serializers.IntegerField(read_only=True)
+
+    class Meta:
+        model = Finding
+        fields = (
+            "id",
+            "url",
+            "html_url",
+            "study",
+            "condition",
+            "study_id",
+            "condition_slug",
+            "outcome",
+            "direction",
+            "effect",
+            "evidence_level",
+            "created_at",
+            "updated_at",
+        )
+        read_only_fields = ("created_at", "updated_at")
+        validators = []  # The model's own constraint check runs in `validate()`.

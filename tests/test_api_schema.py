@@ -1,0 +1,103 @@
+"""The OpenAPI contract: it validates, documents errors, and the API keeps to it."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.management import call_command
+from hypothesis import HealthCheck, settings
+from hypothesis import given as hypothesis_given
+from hypothesis.errors import Unsatisfiable
+
+pytestmark = pytest.mark.django_db
+
+
+def test_the_schema_validates_without_warnings(tmp_path):
+    call_command(
+        "spectacular",
+        "--validate",
+        "--fail-on-warn",
+        "--file",
+        str(tmp_path / "schema.yaml"),
+    )
+
+
+def test_the_schema_documents_error_responses(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            codes = set(operation["responses"])
+            assert {"400", "401", "403", "404", "429"} <= codes, (method, path)
+
+
+def test_the_docs_are_served_from_our_own_static_files(client):
+    page = client.get("/api/docs/").content.decode()
+    assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
+    assert "cdn" not in page.lower()
+
+
+@pytest.mark.parametrize("mode", ["positive", "negative"])
+def test_no_operation_gives_a_server_error_or_breaks_the_schema(mode, settings_api):
+    """Schemathesis over every operation, on the LDN content, anonymously."""
+    import schemathesis
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.generation.modes import GenerationMode
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    from ldnsite.wsgi import application
+
+    call_command("load_ldn_content", verbosity=0)
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    checks = [
+        not_a_server_error,
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
+    operations = [result.ok() for result in schema.get_all_operations()]
+    unsatisfiable = []
+    assert len(operations) >= 30
+    for operation in operations:
+        strategy = operation.as_strategy(generation_mode=GenerationMode(mode))
+
+        @hypothesis_given(case=strategy)
+        @settings(
+            max_examples=8,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case):
+            response = case.call()
+            case.validate_response(response, checks=checks)
+
+        try:
+            run()
+        except Unsatisfiable:
+            # Nothing in this operation can be made invalid (negative mode only).
+            assert mode == "negative", operation.label
+            unsatisfiable.append(operation.label)
+    assert len(unsatisfiable) < len(operations) / 2, unsatisfiable
+
+
+@pytest.fixture
+def settings_api(settings):
+    """No throttling, and the test's database connection kept open.
+
+    Schemathesis calls the WSGI app directly, so (unlike Django's test client)
+    nothing stops the end of each request from closing the connection that holds
+    the test transaction.
+    """
+    from django.core import signals
+    from django.db import close_old_connections
+
+    settings.API_ANON_RATE = "100000/minute"
+    settings.ALLOWED_HOSTS = ["*"]
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield settings
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
