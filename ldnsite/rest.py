@@ -242,6 +242,27 @@ ERROR_RESPONSES = {
 class AutoSchema(SpectacularAutoSchema):
     """drf-spectacular's schema with the error responses each operation can give."""
 
+    _raw_schema_response = False
+
+    def _get_response_for_code(self, serializer, status_code, *args, **kwargs):
+        # A raw JSON schema (the CSL-JSON export, already an array) is the whole
+        # answer: neither wrap it in an array nor in a page.
+        raw = (
+            serializer.response
+            if isinstance(serializer, OpenApiResponse)
+            else serializer
+        )
+        self._raw_schema_response = isinstance(raw, dict) and "type" in raw
+        try:
+            return super()._get_response_for_code(
+                serializer, status_code, *args, **kwargs
+            )
+        finally:
+            self._raw_schema_response = False
+
+    def _is_list_view(self, serializer=None) -> bool:
+        return not self._raw_schema_response and super()._is_list_view(serializer)
+
     def _get_response_bodies(self, direction="response"):
         responses = super()._get_response_bodies(direction)
         if direction != "response":

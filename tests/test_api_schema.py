@@ -101,3 +101,14 @@ def settings_api(settings):
     yield settings
     signals.request_started.connect(close_old_connections)
     signals.request_finished.connect(close_old_connections)
+
+
+def test_the_csl_json_export_is_documented_as_the_array_it_is(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    for path in ("/api/v1/studies/", "/api/v1/studies/{id}/"):
+        content = schema["paths"][path]["get"]["responses"]["200"]["content"]
+        csl = content["application/vnd.citationstyles.csl+json"]["schema"]
+        assert csl["type"] == "array"
+        assert csl["items"]["required"] == ["id", "type"]
+    listing = schema["paths"]["/api/v1/studies/"]["get"]["responses"]["200"]
+    assert "Paginated" in listing["content"]["application/json"]["schema"]["$ref"]
