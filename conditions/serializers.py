@@ -10,6 +10,7 @@ from ldnsite.rest import (
     EDITORIAL_FIELDS,
     EDITORIAL_READ_ONLY,
     EditorialSerializer,
+    HtmlUrlField,
     SlugRelatedField,
 )
 from studies.evidence import ConditionEvidence
@@ -61,7 +62,7 @@ class ConditionListSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="condition-detail", lookup_field="slug"
     )
-    html_url = serializers.SerializerMethodField()
+    html_url = HtmlUrlField()
     grade = serializers.SerializerMethodField()
 
     class Meta:
@@ -78,10 +79,6 @@ class ConditionListSerializer(serializers.ModelSerializer):
             "dose_max_mg",
             "grade",
         )
-
-    @extend_schema_field(serializers.URLField())
-    def get_html_url(self, condition: Condition) -> str:
-        return self.context["request"].build_absolute_uri(condition.get_absolute_url())
 
     @extend_schema_field(GradeSerializer)
     def get_grade(self, condition: Condition):
