@@ -69,3 +69,9 @@ def api_as():
         return client
 
     return build
+
+
+@pytest.fixture
+def superuser_client(client, superuser):
+    client.force_login(superuser)
+    return client

@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 
 from tests.factories import (
     HIDDEN_STATES,
@@ -16,6 +14,7 @@ from tests.factories import (
     make_study,
     make_term,
 )
+from tests.queries import count_queries
 
 pytestmark = pytest.mark.django_db
 
@@ -97,13 +96,6 @@ def test_every_object_has_its_api_url_and_public_page(api, endpoint):
 # --- Queries -----------------------------------------------------------------
 
 
-def _count_queries(client, url: str) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        response = client.get(url)
-    assert response.status_code == 200
-    return len(ctx.captured_queries)
-
-
 def _fill(endpoint: str, rows: int) -> None:
     make = ENDPOINTS[endpoint][0]
     if endpoint in ("findings", "conditions", "studies"):
@@ -126,9 +118,9 @@ def test_each_list_runs_the_same_number_of_queries_at_5_and_50_rows(api, endpoin
     # (conditions: findings for the grade; FAQ: public conditions).
     url = f"{list_url(endpoint)}?page_size=100"
     _fill(endpoint, 5)
-    at_5 = _count_queries(api, url)
+    at_5 = count_queries(api, url)
     _fill(endpoint, 45)
-    at_50 = _count_queries(api, url)
+    at_50 = count_queries(api, url)
     assert at_5 == at_50
     assert at_5 <= 3
 
@@ -136,9 +128,9 @@ def test_each_list_runs_the_same_number_of_queries_at_5_and_50_rows(api, endpoin
 def test_study_exports_run_the_same_number_of_queries_at_5_and_50_rows(api):
     url = "/api/v1/studies/?format=csv"
     _fill("studies", 5)
-    at_5 = _count_queries(api, url)
+    at_5 = count_queries(api, url)
     _fill("studies", 45)
-    assert _count_queries(api, url) == at_5 == 1
+    assert count_queries(api, url) == at_5 == 1
 
 
 # --- Pagination ----------------------------------------------------------------

@@ -1,6 +1,4 @@
 import pytest
-from django.db import connection
-from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conditions.models import ConditionMechanism
@@ -13,6 +11,7 @@ from tests.factories import (
     make_study,
     make_term,
 )
+from tests.queries import queries_at_5_and_50
 
 pytestmark = pytest.mark.django_db
 
@@ -120,12 +119,6 @@ def test_staff_markdown_cannot_run_script(client):
         assert "javascript:" not in body
 
 
-def home_queries(client) -> int:
-    with CaptureQueriesContext(connection) as ctx:
-        assert client.get(reverse("conditions:home")).status_code == 200
-    return len(ctx.captured_queries)
-
-
 def test_home_runs_a_fixed_number_of_queries(client):
     def add(n):
         for _ in range(n):
@@ -133,10 +126,7 @@ def test_home_runs_a_fixed_number_of_queries(client):
             make_finding(condition=condition)
             make_finding(condition=condition, outcome="fatigue")
 
-    add(5)
-    small = home_queries(client)
-    add(45)
-    large = home_queries(client)
+    small, large = queries_at_5_and_50(client, reverse("conditions:home"), add)
     print(f"home page queries: {small} at 5 conditions, {large} at 50")
     # conditions; their findings with levels (prefetch); latest studies
     assert small == large == 3
@@ -152,15 +142,8 @@ def test_condition_page_runs_a_fixed_number_of_queries(client):
             ConditionMechanism.objects.create(condition=condition, mechanism=mechanism)
             make_faq(condition=condition)
 
-    def count():
-        with CaptureQueriesContext(connection) as ctx:
-            assert client.get(condition.get_absolute_url()).status_code == 200
-        return len(ctx.captured_queries)
-
-    add(5)
-    small = count()
-    add(45)
-    assert count() == small
+    small, large = queries_at_5_and_50(client, condition.get_absolute_url(), add)
+    assert small == large
 
 
 @pytest.mark.parametrize(

@@ -14,13 +14,12 @@ from django.utils import timezone
 from conditions.models import Mechanism
 from ldnsite.editorial import Status
 from studies.models import Finding, Study, StudyMechanism
-from tests.conditions.test_admin import (
+from tests.admin_helpers import (
     OVERDUE,
     PUBLISH_ATTEMPT,
     action_choices,
     admin_form_data,
     admin_url,
-    count_queries,
     form_errors,
     messages_of,
     months_later,
@@ -34,6 +33,7 @@ from tests.factories import (
     make_staff,
     make_study,
 )
+from tests.queries import count_queries, queries_at_5_and_50
 
 STUDY_FIELDS = {
     "title": "Low-dose naltrexone for fibromyalgia",
@@ -43,12 +43,6 @@ STUDY_FIELDS = {
     "year": "2009",
     "design": "rct",
 }
-
-
-@pytest.fixture
-def superuser_client(client, superuser):
-    client.force_login(superuser)
-    return client
 
 
 def finding_row(index: int, condition, **overrides) -> dict:
@@ -562,11 +556,7 @@ def test_changelist_query_count_does_not_grow_with_rows(
     superuser_client, model, add_rows
 ):
     url = admin_url(model, "changelist")
-    add_rows(5)
-    superuser_client.get(url)  # warm the caches (content types, sessions)
-    at_5 = count_queries(superuser_client, url)
-    add_rows(45)
-    at_50 = count_queries(superuser_client, url)
+    at_5, at_50 = queries_at_5_and_50(superuser_client, url, add_rows)
     print(f"{model.__name__} changelist: {at_5} queries at 5 rows, {at_50} at 50")
     assert model.objects.count() == 50
     assert at_5 == at_50
