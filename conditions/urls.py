@@ -6,6 +6,7 @@ app_name = "conditions"
 
 urlpatterns = [
     path("", views.HomeView.as_view(), name="home"),
+    path("conditions/", views.ConditionListView.as_view(), name="list"),
     path("conditions/<slug:slug>/", views.ConditionDetailView.as_view(), name="detail"),
     path("mechanisms/", views.MechanismListView.as_view(), name="mechanism-list"),
     path(

@@ -1,7 +1,8 @@
 from django.views.generic import DetailView, ListView, TemplateView
 
+from conditions.filters import ConditionFilter
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
-from ldnsite.views import PublishedOrPreviewMixin
+from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
 from studies.models import Finding, Study
 
 
@@ -16,6 +17,14 @@ class HomeView(TemplateView):
             ],
             **kwargs,
         )
+
+
+class ConditionListView(FilteredListView):
+    template_name = "conditions/condition_list.html"
+    filterset_class = ConditionFilter
+
+    def get_queryset(self):
+        return Condition.objects.published().with_evidence()
 
 
 class ConditionDetailView(PublishedOrPreviewMixin, DetailView):

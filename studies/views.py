@@ -1,7 +1,8 @@
 from django.shortcuts import redirect
-from django.views.generic import DetailView
+from django.views.generic import DetailView, TemplateView
 
-from ldnsite.views import PublishedOrPreviewMixin
+from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
+from studies.filters import StudyFilter
 from studies.models import Study
 
 
@@ -23,3 +24,15 @@ class StudyDetailView(PublishedOrPreviewMixin, DetailView):
             mechanisms=self.object.mechanisms.published(),
             **kwargs,
         )
+
+
+class StudyListView(FilteredListView):
+    template_name = "studies/study_list.html"
+    filterset_class = StudyFilter
+
+    def get_queryset(self):
+        return Study.objects.published().with_level()
+
+
+class EvidenceView(TemplateView):
+    template_name = "studies/evidence.html"

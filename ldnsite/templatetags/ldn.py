@@ -1,11 +1,34 @@
+import json
+
 from django import template
+from django.core.serializers.json import DjangoJSONEncoder
+from django.utils.html import format_html
+from django.utils.safestring import mark_safe
 
 from ldnsite.markdown import render_markdown
 
 register = template.Library()
+
+# What `json_script` escapes: none of these can then end the <script> block or
+# open a comment inside it, whatever a staff member typed.
+_JSON_ESCAPES = {ord("<"): "\\u003C", ord(">"): "\\u003E", ord("&"): "\\u0026"}
 
 
 @register.filter(name="markdown")
 def markdown_filter(text: str):
     """Render staff Markdown through the sanitiser: `{{ condition.body|markdown }}`."""
     return render_markdown(text)
+
+
+@register.filter(name="json_ld")
+def json_ld(data: dict):
+    """A schema.org JSON-LD block: `{{ structured_data|json_ld }}`.
+
+    The JSON is escaped like `json_script`'s, so `</script>` in a value cannot
+    end the block; the type is `application/ld+json`, which browsers never run.
+    """
+    text = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+    return format_html(
+        '<script type="application/ld+json">{}</script>',
+        mark_safe(text.translate(_JSON_ESCAPES)),
+    )
