@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install lint format migrations-check seed admin-user check-deploy clean
+.PHONY: run test install browser lint format migrations-check seed admin-user check-deploy clean
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
@@ -15,8 +15,12 @@ run: $(VENV)/.installed
 	$(PY) manage.py create_local_admin --site http://$(HOST):$(PORT)
 	$(PY) manage.py runserver $(HOST):$(PORT)
 
-test: $(VENV)/.installed
+test: $(VENV)/.installed browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# The browser tests drive Debian's chromium; install it when it is missing.
+browser:
+	@sh scripts/install-chromium
 
 install: $(VENV)/.installed
 
