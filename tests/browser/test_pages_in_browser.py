@@ -64,7 +64,7 @@ def test_every_page_loads_without_console_errors_or_csp_violations(
             errors = [
                 e
                 for e in log.errors
-                if not (expected != 200 and "status of %d" % expected in e)
+                if not (expected != 200 and f"status of {expected}" in e)
             ]
             assert errors == [], (name, label, errors)
             assert log.violations == [], (name, label, log.violations)
