@@ -25,6 +25,12 @@ from functools import reduce
 from operator import add, and_, or_
 
 import nh3
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchQuery,
+    SearchRank,
+    SearchVector,
+)
 from django.db import connection
 from django.db.models import (
     Case,
@@ -297,8 +303,6 @@ def search_view(request):
 
 def search_vector(source: Source):
     """The weighted document of `source`, as indexed by the migrations."""
-    from django.contrib.postgres.search import SearchVector
-
     vectors = [
         SearchVector(*names, config=SEARCH_CONFIG, weight=weight)
         for weight, names in source.weighted.items()
@@ -315,8 +319,6 @@ _MARKED = re.compile(
 
 def postgresql_queryset(source: Source, text: str) -> QuerySet:
     """Published items of `source` matching `text`, ranked, with headlines."""
-    from django.contrib.postgres.search import SearchHeadline, SearchQuery, SearchRank
-
     query = SearchQuery(text, config=SEARCH_CONFIG, search_type="websearch")
     vector = search_vector(source)
     marks = {"start_sel": HEADLINE_START, "stop_sel": HEADLINE_STOP}
