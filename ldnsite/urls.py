@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerView
+
+from ldnsite.search import search_view
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -12,11 +13,7 @@ urlpatterns = [
         SpectacularSwaggerView.as_view(url_name="api-schema"),
         name="api-docs",
     ),
-    path(
-        "search/",
-        TemplateView.as_view(template_name="ldnsite/search.html"),
-        name="search",
-    ),
+    path("search/", search_view, name="search"),
     path("", include("studies.urls")),
     path("", include("conditions.urls")),
 ]
