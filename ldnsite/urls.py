@@ -5,7 +5,7 @@ from django.views.generic import TemplateView
 from drf_spectacular.views import SpectacularAPIView
 
 from ldnsite.sitemaps import SITEMAPS
-from ldnsite.views import api_docs, robots_txt
+from ldnsite.views import api_docs, favicon, robots_txt
 from studies.feeds import LatestStudiesFeed
 
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     ),
     path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
     path("robots.txt", robots_txt, name="robots"),
+    path("favicon.ico", favicon, name="favicon"),
     path("studies/feed/", LatestStudiesFeed(), name="studies-feed"),
     path("", include("studies.urls")),
     path("", include("conditions.urls")),

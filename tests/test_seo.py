@@ -381,3 +381,9 @@ def test_open_graph_tags_escape_what_they_are_given():
     assert tags.meta(property="og:description") == ["Fish & chips <b>"]
     assert tags.meta(property="og:url") == ['https://example.org/?a="b"']
     assert tags.meta(property="og:type") == ["website"]
+
+
+def test_favicon_ico_leads_to_the_site_icon(client):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 302
+    assert response["Location"] == "/static/ldnsite/favicon.svg"
