@@ -2,7 +2,28 @@
 
 from __future__ import annotations
 
+from django.utils.http import urlencode
+
+# The only query parameter a canonical address keeps (see `canonical_url`).
+PAGE_PARAMETER = "page"
+
+
+def canonical_url(request) -> str:
+    """This page's absolute address, without its query string.
+
+    One exception: page 2 onwards of an unfiltered list keeps `?page=N`, since
+    it lists other items than page 1. A filtered or sorted list (any other
+    non-empty parameter) points to the list itself, and so does `?page=1`.
+    """
+    url = request.build_absolute_uri(request.path)
+    given = {key: value for key, value in request.GET.items() if value.strip()}
+    page = given.get(PAGE_PARAMETER, "")
+    if set(given) == {PAGE_PARAMETER} and page.isdigit() and len(page) <= 9:
+        if int(page) > 1:
+            url += "?" + urlencode({PAGE_PARAMETER: int(page)})
+    return url
+
 
 def site(request) -> dict[str, str]:
-    """`canonical_url`: this page's absolute address without its query string."""
-    return {"canonical_url": request.build_absolute_uri(request.path)}
+    """`canonical_url`: this page's absolute address (see `canonical_url()`)."""
+    return {"canonical_url": canonical_url(request)}

@@ -1,0 +1,77 @@
+"""The Atom feed of newly published studies: `/studies/feed/`."""
+
+from __future__ import annotations
+
+import re
+
+from django.contrib.syndication.views import Feed
+from django.urls import reverse
+from django.utils.feedgenerator import Atom1Feed
+from django.utils.html import escape
+
+from studies.models import Study
+
+FEED_LENGTH = 20
+
+# "Younger J, Parkitny L; McLain D" → three names.
+_AUTHOR_SEPARATOR = re.compile(r"\s*[;,]\s*")
+
+
+def author_names(authors: str) -> list[str]:
+    return [name for name in _AUTHOR_SEPARATOR.split(authors.strip()) if name]
+
+
+class MultiAuthorAtom1Feed(Atom1Feed):
+    """Atom with one `<author>` per study author (Django writes at most one)."""
+
+    def add_item_elements(self, handler, item):
+        super().add_item_elements(handler, item)
+        for name in item.get("authors", ()):
+            handler.startElement("author", {})
+            handler.addQuickElement("name", name)
+            handler.endElement("author")
+
+
+class LatestStudiesFeed(Feed):
+    feed_type = MultiAuthorAtom1Feed
+    title = "LDN evidence: newly published studies"
+    subtitle = (
+        "Studies of low dose naltrexone (LDN) as they are added to the site, "
+        "with their key finding."
+    )
+    # Atom needs an author for entries that name none (a study without authors).
+    author_name = "LDN evidence"
+
+    def get_feed(self, obj, request):
+        feed = super().get_feed(obj, request)
+        # Each entry's id is the study's short address (`/studies/<id>/`, which
+        # redirects to the current slug), so it survives a new slug or title.
+        for item in feed.items:
+            path = reverse("studies:detail-short", kwargs={"pk": item.pop("study_pk")})
+            item["unique_id"] = request.build_absolute_uri(path)
+        return feed
+
+    def link(self):
+        return reverse("studies:list")
+
+    def feed_url(self):
+        return reverse("studies-feed")
+
+    def items(self):
+        return Study.objects.published().order_by("-published_at", "-pk")[:FEED_LENGTH]
+
+    def item_title(self, item: Study) -> str:
+        return str(item)
+
+    def item_description(self, item: Study) -> str:
+        # Atom's summary is `type="html"`: the plain-text key finding is escaped.
+        return escape(item.key_finding or item.title)
+
+    def item_pubdate(self, item: Study):
+        return item.published_at
+
+    def item_updateddate(self, item: Study):
+        return max(item.updated_at, item.published_at)
+
+    def item_extra_kwargs(self, item: Study) -> dict:
+        return {"authors": author_names(item.authors), "study_pk": item.pk}
