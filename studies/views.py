@@ -15,8 +15,9 @@ from studies import evidence
 from studies.evidence_map import SYMBOLS, direction_counts, evidence_map
 from studies.exports import citation
 from studies.filters import StudyFilter
-from studies.models import Finding, Study
+from studies.models import Finding, Outcome, Study
 
+OUTCOME_ORDER = {value: index for index, value in enumerate(Outcome.values)}
 NCT_ID = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
 VANCOUVER_MAX_AUTHORS = 6
 
@@ -97,7 +98,9 @@ def study_json_ld(study: Study, findings, build_uri) -> dict[str, Any]:
         data["pagination"] = c["pages"]
     identifiers, same_as = [], []
     if study.doi:
-        identifiers.append({"@type": "PropertyValue", "propertyID": "DOI", "value": study.doi})
+        identifiers.append(
+            {"@type": "PropertyValue", "propertyID": "DOI", "value": study.doi}
+        )
         same_as.append(study.doi_url)
     if study.pmid:
         identifiers.append(
@@ -141,10 +144,14 @@ class StudyDetailView(PublishedOrPreviewMixin, DetailView):
             if self.can_preview()
             else Finding.objects.published()
         )
-        findings = list(
-            findings.filter(study=self.object)
-            .select_related("condition")
-            .order_by("condition__name", "condition_id", "outcome", "pk")
+        findings = sorted(
+            findings.filter(study=self.object).select_related("condition"),
+            key=lambda f: (
+                f.condition.name,
+                f.condition_id,
+                OUTCOME_ORDER.get(f.outcome, len(OUTCOME_ORDER)),
+                f.pk,
+            ),
         )
         for finding in findings:
             finding.direction_symbol = SYMBOLS[finding.direction]
