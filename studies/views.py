@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections import Counter
 from typing import Any
 
 from django.db.models import F, Prefetch
@@ -207,7 +208,7 @@ class StudyListView(FilteredListView):
         for study in context["object_list"]:
             study.level_label = evidence.EvidenceLevel(study.evidence_level_value).label
             study.direction_summary = direction_counts(
-                _count(f.direction for f in study.public_findings)
+                Counter(f.direction for f in study.public_findings)
             )
             study.finding_conditions = list(
                 {f.condition_id: f.condition for f in study.public_findings}.values()
@@ -218,13 +219,6 @@ class StudyListView(FilteredListView):
             else len(context["object_list"])
         )
         return context
-
-
-def _count(values) -> dict[str, int]:
-    counts: dict[str, int] = {}
-    for value in values:
-        counts[value] = counts.get(value, 0) + 1
-    return counts
 
 
 class EvidenceView(TemplateView):
