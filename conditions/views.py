@@ -7,11 +7,21 @@ from studies.models import Finding, Study
 
 
 class HomeView(TemplateView):
+    """The home page: conditions with grades, the evidence map, the latest studies.
+
+    Three queries: the conditions, their findings (which give both the grades
+    and the map), and the five most recently published studies.
+    """
+
     template_name = "conditions/home.html"
 
     def get_context_data(self, **kwargs):
+        from studies.evidence_map import evidence_map_from_conditions
+
+        conditions = list(Condition.objects.published().with_evidence())
         return super().get_context_data(
-            conditions=Condition.objects.published().with_evidence(),
+            conditions=conditions,
+            evidence_map=evidence_map_from_conditions(conditions),
             latest_studies=Study.objects.published().order_by("-published_at", "-pk")[
                 :5
             ],

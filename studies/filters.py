@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Q
+from django import forms
+from django.db.models import F, Q
+from django.db.models.functions import Lower
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -31,6 +33,36 @@ def _year(lookup: str, label: str) -> IntegerFilter:
     )
 
 
+class StudyOrderingFilter(StableOrderingFilter):
+    """Study sorts: a missing year or level sorts last both ways, titles case-blind.
+
+    Databases disagree on where NULLs go (PostgreSQL puts them first when
+    descending, SQLite when ascending); this makes every database agree.
+    """
+
+    def get_ordering_value(self, param):
+        value = super().get_ordering_value(param)
+        descending = value.startswith("-")
+        name = value.removeprefix("-")
+        expression = Lower(name) if name == "title" else F(name)
+        if descending:
+            return expression.desc(nulls_last=True)
+        return expression.asc(nulls_last=True)
+
+
+# Ascending labels are keyed by field, descending ones by "-" and the parameter.
+STUDY_SORTS = {
+    "year": "Year, oldest first",
+    "-year": "Year, newest first",
+    "title": "Title, A to Z",
+    "-title": "Title, Z to A",
+    "evidence_level_value": "Evidence level, strongest first",
+    "-level": "Evidence level, weakest first",
+    "published_at": "Date added, oldest first",
+    "-published_at": "Date added, newest first",
+}
+
+
 class StudyFilter(PublicFilterSet):
     """Studies by text, condition, category, design, level, direction, year, DOI.
 
@@ -43,31 +75,52 @@ class StudyFilter(PublicFilterSet):
             queryset=Condition.objects.published(),
             to_field_name="slug",
             method="filter_condition",
-            label="Condition (slug)",
+            label="Condition",
+            help_text="Studies with a finding for this condition.",
+            empty_label="Any condition",
         )
     )
     category = django_filters.ChoiceFilter(
-        choices=Category.choices, method="filter_category"
+        choices=Category.choices,
+        method="filter_category",
+        label="Condition category",
+        empty_label="Any category",
     )
-    design = django_filters.MultipleChoiceFilter(choices=Design.choices)
+    design = django_filters.MultipleChoiceFilter(
+        choices=Design.choices,
+        label="Study design",
+        widget=forms.CheckboxSelectMultiple,
+    )
     level = django_filters.ChoiceFilter(
-        choices=LEVEL_CHOICES, method="filter_level", label="Evidence level"
+        choices=LEVEL_CHOICES,
+        method="filter_level",
+        label="Evidence level",
+        empty_label="Any level",
     )
     direction = django_filters.ChoiceFilter(
-        choices=Direction.choices, method="filter_direction", label="Finding direction"
+        choices=Direction.choices,
+        method="filter_direction",
+        label="Finding direction",
+        empty_label="Any direction",
     )
     year_min = _year("gte", "From year")
     year_max = _year("lte", "To year")
     has_doi = django_filters.ChoiceFilter(
-        choices=YES_NO, method="filter_has_doi", label="Has a DOI"
+        choices=YES_NO,
+        method="filter_has_doi",
+        label="Has a DOI",
+        empty_label="Either",
     )
-    ordering = StableOrderingFilter(
+    ordering = StudyOrderingFilter(
         fields=(
             ("year", "year"),
             ("title", "title"),
             ("evidence_level_value", "level"),
             ("published_at", "published_at"),
-        )
+        ),
+        field_labels=STUDY_SORTS,
+        label="Sort by",
+        empty_label="Year, newest first (default)",
     )
 
     class Meta(PublicFilterSet.Meta):

@@ -1,12 +1,132 @@
+"""The study pages: the filtered list, a study's page, and how evidence is graded."""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from typing import Any
+
+from django.db.models import F, Prefetch
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
+from ldnsite.editorial import published_q
 from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
+from studies import evidence
+from studies.evidence_map import SYMBOLS, direction_counts, evidence_map
+from studies.exports import citation
 from studies.filters import StudyFilter
-from studies.models import Study
+from studies.models import Finding, Outcome, Study
+
+OUTCOME_ORDER = {value: index for index, value in enumerate(Outcome.values)}
+NCT_ID = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
+VANCOUVER_MAX_AUTHORS = 6
+
+
+def registry_url(registry_id: str) -> str:
+    """ClinicalTrials.gov's page for an NCT id; "" for other registries."""
+    registry_id = (registry_id or "").strip()
+    if NCT_ID.match(registry_id):
+        return f"https://clinicaltrials.gov/study/{registry_id.upper()}"
+    return ""
+
+
+def plain_citation(c: dict[str, Any]) -> str:
+    """A Vancouver/AMA-style one-paragraph citation from `exports.citation()`.
+
+    e.g. "Younger J, Parkitny L, McLain D. The use of low-dose naltrexone (LDN)
+    as a novel anti-inflammatory treatment for chronic pain. Clinical
+    Rheumatology. 2014;33(4):451-459. doi:10.1007/s10067-014-2517-2"
+    """
+    parts = []
+    authors = c["authors"]
+    if authors:
+        shown = authors[:VANCOUVER_MAX_AUTHORS]
+        more = ", et al" if len(authors) > VANCOUVER_MAX_AUTHORS else ""
+        parts.append(", ".join(shown) + more + ".")
+    parts.append(c["title"].rstrip(".") + ".")
+    source = c["journal"] + "." if c["journal"] else ""
+    when = str(c["year"] or "")
+    if c["volume"]:
+        when += f";{c['volume']}"
+        if c["issue"]:
+            when += f"({c['issue']})"
+    if c["pages"]:
+        when += f":{c['pages']}"
+    if when:
+        source = f"{source} {when}." if source else f"{when}."
+    if source:
+        parts.append(source)
+    if c["doi"]:
+        parts.append(f"doi:{c['doi']}")
+    if c["pmid"]:
+        parts.append(f"PMID: {c['pmid']}.")
+    return " ".join(parts)
+
+
+def study_json_ld(study: Study, findings, build_uri) -> dict[str, Any]:
+    """schema.org `ScholarlyArticle` for a study page; `build_uri` makes URLs absolute.
+
+    Volume and issue sit on a `PublicationIssue` inside a `PublicationVolume`
+    inside the `Periodical`, as schema.org models them.
+    """
+    c = citation(study)
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "ScholarlyArticle",
+        "headline": c["title"][:110],
+        "name": c["title"],
+        "url": build_uri(study.get_absolute_url()),
+    }
+    if c["authors"]:
+        data["author"] = [{"@type": "Person", "name": name} for name in c["authors"]]
+    if c["year"]:
+        data["datePublished"] = str(c["year"])
+    part_of: dict[str, Any] | None = None
+    if c["journal"]:
+        part_of = {"@type": "Periodical", "name": c["journal"]}
+    if c["volume"]:
+        part_of = {"@type": "PublicationVolume", "volumeNumber": c["volume"]} | (
+            {"isPartOf": part_of} if part_of else {}
+        )
+    if c["issue"]:
+        part_of = {"@type": "PublicationIssue", "issueNumber": c["issue"]} | (
+            {"isPartOf": part_of} if part_of else {}
+        )
+    if part_of:
+        data["isPartOf"] = part_of
+    if c["pages"]:
+        data["pagination"] = c["pages"]
+    identifiers, same_as = [], []
+    if study.doi:
+        identifiers.append(
+            {"@type": "PropertyValue", "propertyID": "DOI", "value": study.doi}
+        )
+        same_as.append(study.doi_url)
+    if study.pmid:
+        identifiers.append(
+            {"@type": "PropertyValue", "propertyID": "PMID", "value": str(study.pmid)}
+        )
+        same_as.append(study.pubmed_url)
+    if identifiers:
+        data["identifier"] = identifiers
+        data["sameAs"] = same_as
+    conditions = {f.condition_id: f.condition for f in findings}.values()
+    if conditions:
+        data["about"] = [
+            {
+                "@type": "MedicalCondition",
+                "name": condition.name,
+                "url": build_uri(condition.get_absolute_url()),
+            }
+            for condition in conditions
+        ]
+    return data
 
 
 class StudyDetailView(PublishedOrPreviewMixin, DetailView):
+    """A study: citation, links, findings per condition, JSON-LD. Three queries."""
+
     template_name = "studies/study_detail.html"
 
     def base_queryset(self):
@@ -18,21 +138,157 @@ class StudyDetailView(PublishedOrPreviewMixin, DetailView):
             return redirect(self.object, permanent=True)
         return self.render_to_response(self.get_context_data(object=self.object))
 
+    def get_findings(self):
+        """Findings of published conditions; staff previewing a draft see its own."""
+        findings = (
+            Finding.objects.filter(published_q("condition__"))
+            if self.can_preview()
+            else Finding.objects.published()
+        )
+        findings = sorted(
+            findings.filter(study=self.object).select_related("condition"),
+            key=lambda f: (
+                f.condition.name,
+                f.condition_id,
+                OUTCOME_ORDER.get(f.outcome, len(OUTCOME_ORDER)),
+                f.pk,
+            ),
+        )
+        for finding in findings:
+            finding.direction_symbol = SYMBOLS[finding.direction]
+        return findings
+
     def get_context_data(self, **kwargs):
+        study = self.object
+        findings = self.get_findings()
         return super().get_context_data(
-            findings=self.object.findings.published().select_related("condition"),
-            mechanisms=self.object.mechanisms.published(),
+            findings=findings,
+            mechanisms=study.mechanisms.published(),
+            level_label=evidence.EvidenceLevel(study.evidence_level).label,
+            registry_url=registry_url(study.registry_id),
+            formatted_citation=plain_citation(citation(study)),
+            structured_data=study_json_ld(
+                study, findings, self.request.build_absolute_uri
+            ),
             **kwargs,
         )
 
 
 class StudyListView(FilteredListView):
+    """Published studies, filtered and sorted; newest year first by default."""
+
     template_name = "studies/study_list.html"
     filterset_class = StudyFilter
 
     def get_queryset(self):
-        return Study.objects.published().with_level()
+        return (
+            Study.objects.published()
+            .with_level()
+            .order_by(F("year").desc(nulls_last=True), "title", "pk")
+            .prefetch_related(
+                Prefetch(
+                    "findings",
+                    queryset=Finding.objects.published()
+                    .select_related("condition")
+                    .order_by("condition__name", "outcome", "pk"),
+                    to_attr="public_findings",
+                )
+            )
+        )
+
+    def get_filterset(self, filterset_class):
+        filterset = super().get_filterset(filterset_class)
+        fields = filterset.form.fields
+        fields["q"].label = "Search studies"
+        fields["q"].help_text = "Words in the title, authors, journal, DOI or finding."
+        return filterset
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        for study in context["object_list"]:
+            study.level_label = evidence.EvidenceLevel(study.evidence_level_value).label
+            study.direction_summary = direction_counts(
+                Counter(f.direction for f in study.public_findings)
+            )
+            study.finding_conditions = list(
+                {f.condition_id: f.condition for f in study.public_findings}.values()
+            )
+        context["result_count"] = (
+            context["paginator"].count
+            if context.get("paginator")
+            else len(context["object_list"])
+        )
+        return context
 
 
 class EvidenceView(TemplateView):
+    """How we grade evidence, from the grading module's own constants, and the map."""
+
     template_name = "studies/evidence.html"
+
+    def get_context_data(self, **kwargs):
+        levels = [
+            {
+                "value": level.value,
+                "label": level.label,
+                "designs": [
+                    evidence.Design(design).label
+                    for design, design_level in evidence.DESIGN_LEVEL.items()
+                    if design_level == level
+                ],
+                "high": level in evidence.HIGH_LEVELS,
+                "clinical": level in evidence.CLINICAL_LEVELS,
+            }
+            for level in evidence.EvidenceLevel
+        ]
+        rules = grade_rules()
+        grades = [
+            {"value": value, "label": label, "rule": rules.get(value, "")}
+            for value, label in evidence.Grade.choices
+        ]
+        return super().get_context_data(
+            levels=levels,
+            grades=grades,
+            high_levels=_span(evidence.HIGH_LEVELS),
+            clinical_levels=_span(evidence.CLINICAL_LEVELS),
+            directions=[
+                (SYMBOLS[value], label) for value, label in evidence.Direction.choices
+            ],
+            evidence_map=evidence_map(),
+            **kwargs,
+        )
+
+
+def _span(levels) -> str:
+    """{1, 2} → "1–2"; the level sets are contiguous runs."""
+    values = sorted(int(level) for level in levels)
+    return f"{values[0]}–{values[-1]}" if len(values) > 1 else str(values[0])
+
+
+_RULE_ROW = re.compile(r"^\s{3}([A-Z])\s{2,}(.+?)\s{2,}(.+)$")
+_RULE_MORE = re.compile(r"^\s{3}\s+\S")
+
+
+def grade_rules() -> dict[str, str]:
+    """Each grade's condition, read from the table in `studies.evidence`'s docstring.
+
+    The docstring is where the rule is written down beside the code that
+    applies it; reading it here keeps this page from drifting away from it.
+    """
+    rules: dict[str, list[str]] = {}
+    current = None
+    in_table = False
+    for line in (evidence.__doc__ or "").splitlines():
+        if line.strip().startswith("==="):
+            if in_table:
+                break
+            in_table = True
+            continue
+        if not in_table:
+            continue
+        if match := _RULE_ROW.match(line):
+            current = match.group(1)
+            rules[current] = [match.group(3).strip()]
+        elif current and _RULE_MORE.match(line):
+            rules[current].append(line.strip())
+    return {grade: " ".join(words) for grade, words in rules.items()}
