@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install browser lint format migrations-check seed admin-user check-deploy clean
+.PHONY: run test install browser bench lint format migrations-check seed admin-user check-deploy clean
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
@@ -17,6 +17,10 @@ run: $(VENV)/.installed
 
 test: $(VENV)/.installed browser
 	$(BIN)/pytest $(PYTEST_ARGS)
+
+# Page times and query counts at growing content sizes (a throwaway database).
+bench: $(VENV)/.installed
+	$(PY) benchmarks/pages.py $(BENCH_ROWS)
 
 # The browser tests drive Debian's chromium; install it when it is missing.
 browser:
