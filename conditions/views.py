@@ -1,7 +1,6 @@
 import unicodedata
 
 from django.db.models import Count, Prefetch
-from django.db.models.functions import Lower
 from django.views.generic import DetailView, ListView, TemplateView
 
 from conditions.filters import ConditionFilter
@@ -225,32 +224,48 @@ class FAQView(ListView):
 
 
 class GlossaryView(ListView):
-    """Published glossary terms, A to Z, grouped by their first letter."""
+    """Published glossary terms, A to Z, grouped by their first letter.
+
+    Sorted in Python, accents folded ("Ánalgesia" under A), because database
+    collations differ between SQLite and PostgreSQL. One query.
+    """
 
     template_name = "conditions/glossary.html"
 
     def get_queryset(self):
-        return GlossaryTerm.objects.published().order_by(Lower("term"), "pk")
+        return GlossaryTerm.objects.published()
 
     def get_context_data(self, **kwargs):
         letters: dict[str, list] = {}
-        for term in self.object_list:
+        for term in sorted(self.object_list, key=lambda t: (sort_key(t.term), t.pk)):
             letters.setdefault(initial(term.term), []).append(term)
+        ordered = sorted(letters.items(), key=lambda item: letter_order(item[0]))
         return super().get_context_data(
             letters=[
                 {"letter": letter, "anchor": letter_anchor(letter), "terms": terms}
-                for letter, terms in letters.items()
+                for letter, terms in ordered
             ],
             **kwargs,
         )
 
 
+def sort_key(text: str) -> str:
+    """`text` without accents and case, for an A–Z that readers expect."""
+    decomposed = unicodedata.normalize("NFKD", text.strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
 def initial(text: str) -> str:
-    """The A–Z heading for a term: its first letter without accents, or "0–9"."""
-    first = unicodedata.normalize("NFKD", text.strip()[:1] or "#")[:1].upper()
+    """The A–Z heading for a term: its first letter without accents, "0–9" or "#"."""
+    first = sort_key(text)[:1].upper()
     if "A" <= first <= "Z":
         return first
     return "0–9" if first.isdigit() else "#"
+
+
+def letter_order(letter: str) -> tuple[int, str]:
+    """Digits first, then A to Z, then anything else."""
+    return ({"0–9": 0, "#": 2}.get(letter, 1), letter)
 
 
 def letter_anchor(letter: str) -> str:
