@@ -232,15 +232,30 @@ def test_an_invalid_value_is_a_400_with_the_error_beside_its_field(
     assert names(response) == []
 
 
-def test_a_draft_mechanism_is_neither_a_choice_nor_a_valid_filter(client, catalogue):
-    make_mechanism(name="Secret mechanism", slug="secret", **HIDDEN_STATES["draft"])
-    make_mechanism(name="Future mechanism", slug="future", **HIDDEN_STATES["scheduled"])
+@pytest.mark.parametrize("state", HIDDEN_STATES)
+def test_a_hidden_mechanism_is_neither_a_choice_nor_a_valid_filter(
+    client, catalogue, state
+):
+    make_mechanism(name="Secret mechanism", slug="secret", **HIDDEN_STATES[state])
     body = client.get(URL).content.decode()
-    assert "Secret mechanism" not in body and "secret" not in body
-    assert "Future mechanism" not in body
+    assert "Secret mechanism" not in body and 'value="secret"' not in body
     response = client.get(URL, {"mechanism": "secret"})
     assert response.status_code == 400
     assert "field-error" in field_block(response, "mechanism")
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("grade", ["Bravo", "Echo", "Delta", "Alpha", "Charlie"]),
+        ("-studies", ["Bravo", "Alpha", "Delta", "Echo", "Charlie"]),
+    ],
+)
+def test_the_api_offers_the_same_sorts(api, catalogue, ordering, expected):
+    response = api.get("/api/v1/conditions/", {"ordering": ordering})
+    assert response.status_code == 200
+    slugs = [item["slug"] for item in response.json()["results"]]
+    assert slugs == [catalogue[name].slug for name in expected]
 
 
 def test_a_mechanism_published_after_startup_is_a_valid_filter(client):
