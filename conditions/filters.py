@@ -43,6 +43,11 @@ def published_mechanisms(request=None):
     return Mechanism.objects.published()
 
 
+def published_conditions(request=None):
+    """Per request, like `published_mechanisms`."""
+    return Condition.objects.published()
+
+
 class ConditionOrderingFilter(StableOrderingFilter):
     """`ordering` for conditions: name, category, grade or number of studies.
 
@@ -172,7 +177,7 @@ class MechanismFilter(PublicFilterSet):
     q = search_text()
     support_level = django_filters.ChoiceFilter(choices=SupportLevel.choices)
     condition = django_filters.ModelChoiceFilter(
-        queryset=Condition.objects.published(),
+        queryset=published_conditions,
         to_field_name="slug",
         field_name="condition_links__condition",
         label="Condition (slug)",
@@ -190,7 +195,7 @@ class MechanismFilter(PublicFilterSet):
 class FAQFilter(PublicFilterSet):
     q = search_text()
     condition = django_filters.ModelChoiceFilter(
-        queryset=Condition.objects.published(),
+        queryset=published_conditions,
         to_field_name="slug",
         label="Condition (slug)",
     )

@@ -8,6 +8,7 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
+from django.utils import timezone
 
 from conditions.models import ConditionMechanism
 from ldnsite.editorial import Status
@@ -258,12 +259,15 @@ def test_the_api_offers_the_same_sorts(api, catalogue, ordering, expected):
     assert slugs == [catalogue[name].slug for name in expected]
 
 
-def test_a_mechanism_published_after_startup_is_a_valid_filter(client):
+def test_items_published_after_startup_are_valid_filter_choices(client, api):
     """The choices are read per request, not frozen when the module loads."""
-    condition = make_condition(name="Late")
-    late = make_mechanism(slug="late")
+    just_now = {"published_at": timezone.now()}  # after the filters were imported
+    condition = make_condition(name="Late", slug="late-condition", **just_now)
+    late = make_mechanism(slug="late", **just_now)
     ConditionMechanism.objects.create(condition=condition, mechanism=late)
     assert names(client.get(URL, {"mechanism": "late"})) == ["Late"]
+    for url in ("/api/v1/mechanisms/", "/api/v1/faq/"):
+        assert api.get(url, {"condition": "late-condition"}).status_code == 200
 
 
 @pytest.mark.parametrize("state", HIDDEN_STATES)
