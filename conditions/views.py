@@ -1,8 +1,13 @@
+import unicodedata
+
+from django.db.models import Count, Prefetch
 from django.views.generic import DetailView, ListView, TemplateView
 
 from conditions.filters import ConditionFilter
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
+from ldnsite.editorial import published_q
 from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
+from studies.evidence import Direction, EvidenceLevel
 from studies.models import Finding, Study
 
 
@@ -30,6 +35,13 @@ class HomeView(TemplateView):
 
 
 class ConditionListView(FilteredListView):
+    """Conditions, filtered and sorted by `ConditionFilter` (name by default).
+
+    Queries: the count, the page of conditions, their findings for the grade
+    (prefetch), the mechanism choices; grading for a grade filter or sort and
+    the mechanism lookup for a mechanism filter add one each.
+    """
+
     template_name = "conditions/condition_list.html"
     filterset_class = ConditionFilter
 
@@ -38,55 +50,235 @@ class ConditionListView(FilteredListView):
 
 
 class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
+    """A condition with its grade, findings by level and direction, and FAQ.
+
+    Queries: the condition (with its reviewer), the findings of published
+    studies with their study, the published mechanisms, the published FAQ.
+    """
+
     template_name = "conditions/condition_detail.html"
 
     def base_queryset(self):
-        return Condition.objects.with_evidence().select_related("reviewed_by")
+        return Condition.objects.select_related("reviewed_by").prefetch_related(
+            Prefetch(
+                "findings",
+                queryset=Finding.objects.of_published_studies()
+                .with_level()
+                .select_related("study")
+                .order_by("evidence_level", "-study__year", "study__title", "pk"),
+                to_attr="published_findings",
+            ),
+            Prefetch(
+                "mechanisms",
+                queryset=Mechanism.objects.published(),
+                to_attr="published_mechanisms",
+            ),
+            Prefetch(
+                "faq_entries",
+                queryset=FAQEntry.objects.published(),
+                to_attr="published_faq",
+            ),
+        )
 
     def get_context_data(self, **kwargs):
         condition = self.object
+        findings = condition.published_findings
         return super().get_context_data(
-            mechanisms=condition.mechanisms.published(),
-            findings=Finding.objects.published()
-            .with_level()
-            .filter(condition=condition)
-            .select_related("study")
-            .order_by("evidence_level", "study__title", "pk"),
-            faq=condition.faq_entries.published(),
+            evidence=condition.evidence,
+            mechanisms=condition.published_mechanisms,
+            findings_by_level=findings_by_level(findings),
+            faq=condition.published_faq,
+            structured_data=condition_json_ld(self.request, condition, findings),
             **kwargs,
         )
 
 
+def findings_by_level(findings) -> list[dict]:
+    """Findings as [{level, label, columns: [{direction, label, findings}]}].
+
+    Levels in order (1 first), only those with findings; every level has the
+    four directions in the same order, so nulls and harms sit beside benefits.
+    """
+    levels: dict[int, dict[str, list]] = {}
+    for finding in findings:
+        by_direction = levels.setdefault(
+            finding.evidence_level, {d: [] for d in Direction.values}
+        )
+        by_direction.setdefault(finding.direction, []).append(finding)
+    return [
+        {
+            "level": level,
+            "label": EvidenceLevel(level).label,
+            "count": sum(len(items) for items in by_direction.values()),
+            "columns": [
+                {
+                    "direction": direction,
+                    "label": Direction(direction).label,
+                    "findings": items,
+                }
+                for direction, items in by_direction.items()
+            ],
+        }
+        for level, by_direction in sorted(levels.items())
+    ]
+
+
+def condition_json_ld(request, condition: Condition, findings) -> dict:
+    """schema.org `MedicalCondition` for the condition page."""
+    studies = list({f.study_id: f.study for f in findings}.values())
+    data = {
+        "@context": "https://schema.org",
+        "@type": "MedicalCondition",
+        "name": condition.name,
+        "description": condition.summary,
+        "url": request.build_absolute_uri(condition.get_absolute_url()),
+        "possibleTreatment": {
+            "@type": "Drug",
+            "name": "Naltrexone (low dose)",
+            "nonProprietaryName": "naltrexone",
+        },
+    }
+    if condition.alias_list:
+        data["alternateName"] = condition.alias_list
+    if studies:
+        data["study"] = [
+            {
+                "@type": "MedicalStudy",
+                "name": study.title,
+                "url": request.build_absolute_uri(study.get_absolute_url()),
+                **({"sameAs": study.doi_url} if study.doi else {}),
+            }
+            for study in studies
+        ]
+    if condition.last_reviewed:
+        data["lastReviewed"] = condition.last_reviewed.isoformat()
+    return data
+
+
 class MechanismListView(ListView):
+    """Mechanisms with their published conditions and a count of their studies.
+
+    Queries: the mechanisms with the study count, their published conditions.
+    """
+
     template_name = "conditions/mechanism_list.html"
 
     def get_queryset(self):
-        return Mechanism.objects.published()
+        return (
+            Mechanism.objects.published()
+            .annotate(
+                study_count=Count(
+                    "studies", filter=published_q("studies__"), distinct=True
+                )
+            )
+            .prefetch_related(
+                Prefetch(
+                    "conditions",
+                    queryset=Condition.objects.published(),
+                    to_attr="published_conditions",
+                )
+            )
+            .order_by("name", "pk")
+        )
 
 
 class MechanismDetailView(PublishedOrPreviewMixin, DetailView):
+    """A mechanism with the published conditions and studies tied to it."""
+
     template_name = "conditions/mechanism_detail.html"
 
     def base_queryset(self):
-        return Mechanism.objects.select_related("reviewed_by")
+        return Mechanism.objects.select_related("reviewed_by").prefetch_related(
+            Prefetch(
+                "conditions",
+                queryset=Condition.objects.published(),
+                to_attr="published_conditions",
+            ),
+            Prefetch(
+                "studies",
+                queryset=Study.objects.published().order_by("-year", "title", "pk"),
+                to_attr="published_studies",
+            ),
+        )
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
-            conditions=self.object.conditions.published(),
-            studies=self.object.studies.published(),
+            conditions=self.object.published_conditions,
+            studies=self.object.published_studies,
             **kwargs,
         )
 
 
 class FAQView(ListView):
+    """Published FAQ entries: general ones first, then by condition (A to Z).
+
+    An entry tied to a condition that is not public is shown with the general
+    ones. Queries: the entries, their published conditions.
+    """
+
     template_name = "conditions/faq.html"
 
     def get_queryset(self):
-        return FAQEntry.objects.published()
+        return FAQEntry.objects.published().for_api_list()
+
+    def get_context_data(self, **kwargs):
+        general, by_condition = [], {}
+        for entry in self.object_list:
+            if entry.condition is None:
+                general.append(entry)
+            else:
+                by_condition.setdefault(entry.condition, []).append(entry)
+        conditions = sorted(by_condition, key=lambda c: (c.name.lower(), c.pk))
+        groups = [{"condition": c, "entries": by_condition[c]} for c in conditions]
+        return super().get_context_data(general=general, groups=groups, **kwargs)
 
 
 class GlossaryView(ListView):
+    """Published glossary terms, A to Z, grouped by their first letter.
+
+    Sorted in Python, accents folded ("Ánalgesia" under A), because database
+    collations differ between SQLite and PostgreSQL. One query.
+    """
+
     template_name = "conditions/glossary.html"
 
     def get_queryset(self):
         return GlossaryTerm.objects.published()
+
+    def get_context_data(self, **kwargs):
+        letters: dict[str, list] = {}
+        for term in sorted(self.object_list, key=lambda t: (sort_key(t.term), t.pk)):
+            letters.setdefault(initial(term.term), []).append(term)
+        ordered = sorted(letters.items(), key=lambda item: letter_order(item[0]))
+        return super().get_context_data(
+            letters=[
+                {"letter": letter, "anchor": letter_anchor(letter), "terms": terms}
+                for letter, terms in ordered
+            ],
+            **kwargs,
+        )
+
+
+def sort_key(text: str) -> str:
+    """`text` without accents and case, for an A–Z that readers expect."""
+    decomposed = unicodedata.normalize("NFKD", text.strip())
+    return "".join(c for c in decomposed if not unicodedata.combining(c)).casefold()
+
+
+def initial(text: str) -> str:
+    """The A–Z heading for a term: its first letter without accents, "0–9" or "#"."""
+    first = sort_key(text)[:1].upper()
+    if "A" <= first <= "Z":
+        return first
+    return "0–9" if first.isdigit() else "#"
+
+
+def letter_order(letter: str) -> tuple[int, str]:
+    """Digits first, then A to Z, then anything else."""
+    return ({"0–9": 0, "#": 2}.get(letter, 1), letter)
+
+
+def letter_anchor(letter: str) -> str:
+    return {"0–9": "letter-digits", "#": "letter-other"}.get(
+        letter, f"letter-{letter.lower()}"
+    )

@@ -50,7 +50,7 @@ def test_condition_page_shows_grade_findings_nulls_and_review_dates(client):
     assert "Hidden" not in body
     assert "<strong>body</strong>" in body
     assert "Glial modulation" in body
-    assert "Evidence grade: Preliminary" in body
+    assert "Evidence grade: C — Preliminary" in body
     assert "Last reviewed" in body and "Next review due" in body
 
 

@@ -1,0 +1,355 @@
+"""The condition list page: filters, sorting, result count, pagination, errors."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+from django.utils import timezone
+
+from conditions.models import ConditionMechanism
+from ldnsite.editorial import Status
+from tests.factories import (
+    HIDDEN_STATES,
+    make_condition,
+    make_finding,
+    make_mechanism,
+    make_study,
+)
+from tests.queries import queries_at_5_and_50
+
+pytestmark = pytest.mark.django_db
+
+URL = reverse("conditions:list")
+CARD_NAME = re.compile(
+    r'<li class="card condition-card">\s*<h3><a href="[^"]+">([^<]+)</a>'
+)
+
+
+def names(response) -> list[str]:
+    """Condition names on the page, in the order shown."""
+    return CARD_NAME.findall(response.content.decode())
+
+
+def field_block(response, field: str) -> str:
+    """The HTML of the form field wrapper holding `field`'s label and widget."""
+    body = response.content.decode()
+    match = re.search(
+        r'<div class="field[^"]*">\s*<label for="id_' + field + r'">.*?</div>',
+        body,
+        re.DOTALL,
+    )
+    assert match, f"no field {field!r} in the form"
+    return match.group(0)
+
+
+def graded(name: str, grade: str, **fields):
+    """A condition with findings that give it `grade` (A, B, C, D or I)."""
+    condition = make_condition(name=name, **fields)
+    designs = {
+        "A": [("rct", "benefit"), ("meta_analysis", "benefit")],
+        "B": [("rct", "benefit")],
+        "C": [("open_label", "benefit")],
+        "D": [("rct", "no_effect")],
+        "I": [],
+    }[grade]
+    for design, direction in designs:
+        make_finding(
+            condition=condition,
+            study=make_study(design=design),
+            direction=direction,
+        )
+    assert condition.evidence.grade == grade
+    return condition
+
+
+@pytest.fixture
+def catalogue():
+    """Five conditions whose name order differs from grade and study-count order."""
+    glial = make_mechanism(name="Glial modulation", slug="glial")
+    conditions = {
+        "Alpha": graded("Alpha", "D", category="autoimmune", aliases="first one"),
+        "Bravo": graded("Bravo", "A", category="pain_syndrome"),
+        "Charlie": graded("Charlie", "I", category="inflammatory"),
+        "Delta": graded("Delta", "C", category="neurological", summary="Nerve pain."),
+        "Echo": graded("Echo", "B", category="autoimmune"),
+    }
+    ConditionMechanism.objects.create(condition=conditions["Echo"], mechanism=glial)
+    ConditionMechanism.objects.create(condition=conditions["Alpha"], mechanism=glial)
+    return conditions
+
+
+def test_it_lists_published_conditions_with_category_grade_studies_and_summary(
+    client, catalogue
+):
+    response = client.get(URL)
+    assert response.status_code == 200
+    assert "conditions/condition_list.html" in [t.name for t in response.templates]
+    body = response.content.decode()
+    assert names(response) == ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
+    assert "5 conditions" in body
+    # Grade as letter and label in text, not colour alone.
+    assert 'Grade A<span class="grade-label">: Strong</span>' in body
+    assert 'Grade D<span class="grade-label">: Conflicting or negative' in body
+    assert "2 studies" in body and "1 study" in body and "0 studies" in body
+    assert "Nerve pain." in body
+    assert "Autoimmune" in body and "Chronic pain syndrome" in body
+
+
+def test_the_form_has_human_labels(client, catalogue):
+    body = client.get(URL).content.decode()
+    for label in ["Search", "Category", "Evidence grade", "Mechanism", "Sort by"]:
+        assert f">{label}</label>" in body
+    assert "(slug)" not in body
+    assert '<option value="glial">Glial modulation</option>' in body
+    assert '<option value="-studies">Number of studies, most first</option>' in body
+
+
+def test_one_result_is_singular(client, catalogue):
+    response = client.get(URL, {"q": "Bravo"})
+    assert names(response) == ["Bravo"]
+    assert re.search(r">\s*1 condition\s*</h2>", response.content.decode())
+
+
+@pytest.mark.parametrize(
+    ("params", "expected"),
+    [
+        ({"q": "delta"}, ["Delta"]),
+        ({"q": "FIRST ONE"}, ["Alpha"]),  # an alias
+        ({"q": "nerve"}, ["Delta"]),  # the summary
+        ({"category": "autoimmune"}, ["Alpha", "Echo"]),
+        ({"grade": "A"}, ["Bravo"]),
+        ({"grade": "B"}, ["Echo"]),
+        ({"grade": "C"}, ["Delta"]),
+        ({"grade": "D"}, ["Alpha"]),
+        ({"grade": "I"}, ["Charlie"]),
+        ({"mechanism": "glial"}, ["Alpha", "Echo"]),
+        ({"mechanism": "glial", "grade": "B"}, ["Echo"]),
+        ({"category": "autoimmune", "ordering": "-name"}, ["Echo", "Alpha"]),
+    ],
+)
+def test_each_filter_narrows_the_list(client, catalogue, params, expected):
+    response = client.get(URL, params)
+    assert response.status_code == 200
+    assert names(response) == expected
+    count = len(expected)
+    assert re.search(
+        rf"\b{count} condition{'s' if count > 1 else ''}\s*</h2>",
+        response.content.decode(),
+    )
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("", ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]),
+        ("name", ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]),
+        ("-name", ["Echo", "Delta", "Charlie", "Bravo", "Alpha"]),
+        ("grade", ["Bravo", "Echo", "Delta", "Alpha", "Charlie"]),
+        ("-grade", ["Charlie", "Alpha", "Delta", "Echo", "Bravo"]),
+        # Ties (one study each) fall back to the name.
+        ("studies", ["Charlie", "Alpha", "Delta", "Echo", "Bravo"]),
+        ("-studies", ["Bravo", "Alpha", "Delta", "Echo", "Charlie"]),
+        ("category", ["Alpha", "Echo", "Charlie", "Delta", "Bravo"]),
+        ("-category", ["Bravo", "Delta", "Charlie", "Alpha", "Echo"]),
+    ],
+)
+def test_each_sort_in_each_direction(client, catalogue, ordering, expected):
+    response = client.get(URL, {"ordering": ordering} if ordering else {})
+    assert response.status_code == 200
+    assert names(response) == expected
+
+
+def test_the_study_count_counts_published_studies_once(client):
+    many = make_condition(name="Many")
+    few = make_condition(name="Few")
+    study = make_study()
+    make_finding(condition=few, study=study, outcome="pain")
+    make_finding(condition=few, study=study, outcome="fatigue")  # same study
+    for _ in range(2):
+        make_finding(condition=many, study=make_study())
+    for state in HIDDEN_STATES.values():
+        make_finding(condition=few, study=make_study(**state))
+    response = client.get(URL, {"ordering": "-studies"})
+    assert names(response) == ["Many", "Few"]
+    body = response.content.decode()
+    assert "2 studies" in body and "1 study" in body
+
+
+def test_the_grade_sort_ignores_findings_of_unpublished_studies(client):
+    strong = graded("Strong one", "A")
+    draft_backed = make_condition(name="Draft backed")
+    for _ in range(3):
+        make_finding(
+            condition=draft_backed,
+            study=make_study(status=Status.DRAFT, published_at=None),
+        )
+    response = client.get(URL, {"ordering": "grade"})
+    assert names(response) == [strong.name, "Draft backed"]
+    assert names(client.get(URL, {"grade": "A"})) == [strong.name]
+    assert names(client.get(URL, {"grade": "I"})) == ["Draft backed"]
+
+
+def test_no_match_says_so_and_links_to_clear(client, catalogue):
+    response = client.get(URL, {"q": "nothing like this"})
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert "No condition matches these filters" in body
+    assert f'<a href="{URL}">Clear the filters</a>' in body
+    assert names(response) == []
+
+
+@pytest.mark.parametrize(
+    ("param", "value", "message"),
+    [
+        ("q", "a\x00b", "Null characters are not allowed."),
+        ("q", "x" * 300, "Ensure this value has at most 200 characters"),
+        ("category", "astrology", "Select a valid choice."),
+        ("grade", "Z", "Select a valid choice."),
+        ("mechanism", "no-such-mechanism", "Select a valid choice."),
+        ("mechanism", "a\x00b", "Null characters are not allowed."),
+        ("ordering", "slug", "Select a valid choice."),
+        ("ordering", "grade\x00", "Select a valid choice."),
+    ],
+)
+def test_an_invalid_value_is_a_400_with_the_error_beside_its_field(
+    client, catalogue, param, value, message
+):
+    response = client.get(URL, {param: value})
+    assert response.status_code == 400
+    assert "conditions/condition_list.html" in [t.name for t in response.templates]
+    block = field_block(response, param)
+    assert "field-invalid" in block
+    assert 'class="field-error"' in block
+    assert message in block.replace("&quot;", '"')
+    assert 'aria-invalid="true"' in block
+    # Only that field is marked, and no list is shown under a broken filter.
+    body = response.content.decode()
+    assert body.count("field-invalid") == 1
+    assert "Fix the filter marked above" in body
+    assert names(response) == []
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES)
+def test_a_hidden_mechanism_is_neither_a_choice_nor_a_valid_filter(
+    client, catalogue, state
+):
+    make_mechanism(name="Secret mechanism", slug="secret", **HIDDEN_STATES[state])
+    body = client.get(URL).content.decode()
+    assert "Secret mechanism" not in body and 'value="secret"' not in body
+    response = client.get(URL, {"mechanism": "secret"})
+    assert response.status_code == 400
+    assert "field-error" in field_block(response, "mechanism")
+
+
+@pytest.mark.parametrize(
+    ("ordering", "expected"),
+    [
+        ("grade", ["Bravo", "Echo", "Delta", "Alpha", "Charlie"]),
+        ("-studies", ["Bravo", "Alpha", "Delta", "Echo", "Charlie"]),
+    ],
+)
+def test_the_api_offers_the_same_sorts(api, catalogue, ordering, expected):
+    response = api.get("/api/v1/conditions/", {"ordering": ordering})
+    assert response.status_code == 200
+    slugs = [item["slug"] for item in response.json()["results"]]
+    assert slugs == [catalogue[name].slug for name in expected]
+
+
+def test_items_published_after_startup_are_valid_filter_choices(client, api):
+    """The choices are read per request, not frozen when the module loads."""
+    just_now = {"published_at": timezone.now()}  # after the filters were imported
+    condition = make_condition(name="Late", slug="late-condition", **just_now)
+    late = make_mechanism(slug="late", **just_now)
+    ConditionMechanism.objects.create(condition=condition, mechanism=late)
+    assert names(client.get(URL, {"mechanism": "late"})) == ["Late"]
+    for url in ("/api/v1/mechanisms/", "/api/v1/faq/"):
+        assert api.get(url, {"condition": "late-condition"}).status_code == 200
+
+
+@pytest.mark.parametrize("state", HIDDEN_STATES)
+def test_unpublished_conditions_never_appear(client, state):
+    make_condition(name="Public condition")
+    make_condition(name="Hidden condition", **HIDDEN_STATES[state])
+    for params in [{}, {"q": "condition"}, {"grade": "I"}, {"ordering": "-studies"}]:
+        response = client.get(URL, params)
+        assert names(response) == ["Public condition"]
+        assert "Hidden condition" not in response.content.decode()
+
+
+def test_pagination_20_a_page_keeps_the_filters_and_404s_past_the_end(client):
+    for n in range(25):
+        make_condition(name=f"Condition {n:02d}", category="autoimmune")
+    first = client.get(URL, {"category": "autoimmune", "ordering": "name"})
+    assert len(names(first)) == 20
+    body = first.content.decode()
+    assert "25 conditions" in body
+    assert "Page 1 of 2" in body
+    assert 'href="?category=autoimmune&amp;ordering=name&amp;page=2"' in body
+    second = client.get(URL, {"category": "autoimmune", "ordering": "name", "page": 2})
+    assert second.status_code == 200
+    assert names(second) == [f"Condition {n:02d}" for n in range(20, 25)]
+    assert 'rel="prev"' in second.content.decode()
+    for page in ["3", "999", "99999999999999999999999", "0", "abc", "\x00"]:
+        assert client.get(URL, {"page": page}).status_code == 404
+
+
+def test_unknown_parameters_are_ignored(client, catalogue):
+    response = client.get(URL, {"colour": "blue", "grade": ""})
+    assert response.status_code == 200
+    assert len(names(response)) == 5
+
+
+def _add_conditions(n: int) -> None:
+    mechanism = make_mechanism()
+    for _ in range(n):
+        condition = make_condition(category="autoimmune")
+        make_finding(condition=condition, study=make_study(design="rct"))
+        make_finding(condition=condition, study=make_study(design="cohort"))
+        ConditionMechanism.objects.create(condition=condition, mechanism=mechanism)
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        # COUNT for the paginator; the page of conditions; their findings
+        # (grade and study count); the mechanism choices of the form.
+        ("", 4),
+        # + one query over the findings to grade every listed condition.
+        ("?ordering=grade", 5),
+        ("?ordering=-grade", 5),
+        ("?grade=B", 5),
+        # Grade filter and grade sort share the one grading query.
+        ("?grade=B&ordering=-grade", 5),
+        # The study count is an annotation on the same two queries.
+        ("?ordering=-studies", 4),
+        ("?category=autoimmune&q=condition&ordering=name", 4),
+    ],
+)
+def test_the_list_runs_a_fixed_number_of_queries(client, query, expected):
+    small, large = queries_at_5_and_50(client, URL + query, _add_conditions)
+    assert small == large == expected
+
+
+def test_the_mechanism_filter_adds_one_lookup(client):
+    mechanism = make_mechanism(slug="m")
+
+    def add(n):
+        for _ in range(n):
+            condition = make_condition()
+            make_finding(condition=condition)
+            ConditionMechanism.objects.create(condition=condition, mechanism=mechanism)
+
+    small, large = queries_at_5_and_50(client, f"{URL}?mechanism=m", add)
+    # The four above, plus the lookup of the chosen mechanism.
+    assert small == large == 5
+
+
+def test_an_invalid_filter_page_fetches_no_list(client, catalogue):
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(URL, {"grade": "Z"}).status_code == 400
+    # The mechanism choices only: no count, no rows under a broken filter.
+    assert len(ctx.captured_queries) == 1
