@@ -18,7 +18,12 @@ def canonical_url(request) -> str:
     url = request.build_absolute_uri(request.path)
     given = {key: value for key, value in request.GET.items() if value.strip()}
     page = given.get(PAGE_PARAMETER, "")
-    if set(given) == {PAGE_PARAMETER} and page.isdigit() and len(page) <= 9:
+    if (
+        set(given) == {PAGE_PARAMETER}
+        and page.isascii()
+        and page.isdigit()
+        and len(page) <= 9
+    ):
         if int(page) > 1:
             url += "?" + urlencode({PAGE_PARAMETER: int(page)})
     return url

@@ -200,7 +200,7 @@ class EditorialViewSet(viewsets.ModelViewSet):
         if self.lookup_field == "slug":
             valid = bool(SLUG.match(value))
         else:
-            valid = value.isdigit() and 0 < int(value) <= MAX_PK
+            valid = value.isascii() and value.isdigit() and 0 < int(value) <= MAX_PK
         if not valid:
             raise Http404
         return super().get_object()

@@ -9,7 +9,8 @@ from django.db.models.functions import Lower
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
-from conditions.models import Category, Condition
+from conditions.filters import published_conditions
+from conditions.models import Category
 from ldnsite.filtering import (
     YES_NO,
     IntegerFilter,
@@ -72,7 +73,7 @@ class StudyFilter(PublicFilterSet):
     q = search_text()
     condition = extend_schema_field(OpenApiTypes.STR)(
         django_filters.ModelChoiceFilter(
-            queryset=Condition.objects.published(),
+            queryset=published_conditions,
             to_field_name="slug",
             method="filter_condition",
             label="Condition",
@@ -162,7 +163,7 @@ class FindingFilter(PublicFilterSet):
     """Findings by condition, study, outcome, direction and evidence level."""
 
     condition = django_filters.ModelChoiceFilter(
-        queryset=Condition.objects.published(),
+        queryset=published_conditions,
         to_field_name="slug",
         label="Condition (slug)",
     )

@@ -9,6 +9,7 @@ import re
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.text import capfirst
 
 from studies.evidence import DESIGN_LEVEL, Design, EvidenceLevel, Grade
@@ -631,3 +632,14 @@ def test_the_grading_page_runs_a_fixed_number_of_queries(client):
     print(f"evidence page: {small} queries at 5 conditions, {large} at 50")
     # the published conditions; the finding counts
     assert small == large == 2
+
+
+def test_condition_published_after_start_up_is_a_valid_filter(client):
+    """The filter's choices are read per request, not frozen when the module loads."""
+    condition = make_condition(published_at=timezone.now())
+    make_finding(condition=condition, study=make_study(title="Just published"))
+    page = client.get(reverse("studies:list"), {"condition": condition.slug})
+    api = client.get("/api/v1/findings/", {"condition": condition.slug})
+    assert page.status_code == 200
+    assert "Just published" in page.content.decode()
+    assert api.status_code == 200 and api.json()["count"] == 1
