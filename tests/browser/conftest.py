@@ -8,12 +8,15 @@ Screenshots go to `test-artifacts/screenshots/` (or `$LDN_ARTIFACTS`).
 
 from __future__ import annotations
 
+import importlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -38,7 +41,28 @@ def chromium_path() -> str | None:
     return path if os.path.exists(path) else shutil.which("chromium")
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module", autouse=True)
+def restore_roles_after_flush(django_db_blocker):
+    """The live server's tests end by emptying every table, which also removes the
+    Editor and Reviewer groups made by a data migration. Put them back, so later
+    tests (and the next run's reused test database) find them."""
+    yield
+    roles = importlib.import_module("studies.migrations.0002_create_editorial_roles")
+    with django_db_blocker.unblock():
+        roles.create_roles(MigrationLoader(connection).project_state().apps, None)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def allow_orm_beside_playwright():
+    """Playwright's sync API runs an event loop in this thread; the tests and
+    the database flush after each still use the ORM synchronously (the live
+    server runs in its own thread). Module-wide, so it outlasts every flush."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+        yield
+
+
+@pytest.fixture(scope="module")
 def browser():
     path = chromium_path()
     reason = "chromium is not installed (`make browser` installs it with apt)"
@@ -48,18 +72,10 @@ def browser():
         pytest.skip(reason)
     from playwright.sync_api import sync_playwright
 
-    # Playwright's sync API runs an event loop in this thread; the test bodies
-    # still use the ORM synchronously (the live server runs in its own thread).
-    previous = os.environ.get("DJANGO_ALLOW_ASYNC_UNSAFE")
-    os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=path, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
-    if previous is None:
-        os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
-    else:
-        os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = previous
 
 
 @pytest.fixture
