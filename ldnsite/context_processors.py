@@ -29,6 +29,13 @@ def canonical_url(request) -> str:
     return url
 
 
-def site(request) -> dict[str, str]:
-    """`canonical_url`: this page's absolute address (see `canonical_url()`)."""
-    return {"canonical_url": canonical_url(request)}
+def site(request) -> dict[str, object]:
+    """`canonical_url` (see `canonical_url()`), and for the main navigation
+    `nav_section` (the first part of the path, e.g. "studies") and `nav_is_index`
+    (this is the section's own page, not one item in it)."""
+    parts = [part for part in request.path.split("/") if part]
+    return {
+        "canonical_url": canonical_url(request),
+        "nav_section": parts[0] if parts else "",
+        "nav_is_index": len(parts) == 1,
+    }
