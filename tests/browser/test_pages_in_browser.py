@@ -10,7 +10,7 @@ import pytest
 
 from conditions.models import Condition, Mechanism
 from studies.models import Study
-from tests.browser.conftest import DESKTOP, PHONE
+from tests.browser.conftest import ARTIFACTS, DESKTOP, PHONE
 
 pytestmark = pytest.mark.browser
 
@@ -38,6 +38,23 @@ def public_pages() -> list[tuple[str, str]]:
         ("search", "/search/?q=fibromyalgia+pain"),
         ("not-found", "/no-such-page/"),
     ]
+
+
+def test_admin_and_api_docs_run_under_the_policy(
+    live_server, seeded, page_factory, screenshot_dir
+):
+    """Not public pages, but under the same strict policy: nothing refused."""
+    for name, path in (("admin-login", "/admin/login/"), ("api-docs", "/api/docs/")):
+        page, log = page_factory(DESKTOP)
+        response = page.goto(live_server.url + path)
+        page.wait_for_load_state("networkidle")
+        assert response.status == 200, name
+        assert response.headers.get("content-security-policy"), name
+        page.screenshot(path=str(screenshot_dir / f"{name}-desktop.png"))
+        assert log.errors == [], (name, log.errors)
+        assert log.violations == [], (name, log.violations)
+    # Swagger UI started (its script is a file, allowed by 'self').
+    assert page.locator(".opblock").count() > 0
 
 
 def condition_links(page) -> list[str]:
@@ -158,3 +175,24 @@ def test_screenshots_are_real_images(live_server, seeded, page_factory, screensh
     width, height = struct.unpack(">II", header[16:24])
     assert width == PHONE["width"]
     assert height >= PHONE["height"]
+
+
+def test_condition_page_prints_cleanly(live_server, seeded, page_factory):
+    page, log = page_factory(DESKTOP)
+    page.goto(live_server.url + "/conditions/fibromyalgia/")
+    page.emulate_media(media="print")
+    assert not page.locator("header nav").is_visible()
+    assert not page.locator(".site-search").is_visible()
+    assert page.locator("h1").is_visible()
+    assert page.get_by_text("Not medical advice.").first.is_visible()
+    # A printed link still says where it goes.
+    after = page.evaluate(
+        "getComputedStyle(document.querySelector('main a[href^=\"/studies/\"]'),"
+        " '::after').content"
+    )
+    assert "/studies/" in after
+    page.screenshot(path=str(ARTIFACTS / "screenshots" / "condition-print.png"))
+    pdf = ARTIFACTS / "condition-print.pdf"
+    page.pdf(path=str(pdf), format="A4")
+    assert pdf.read_bytes()[:5] == b"%PDF-"
+    assert log.errors == []
