@@ -268,13 +268,33 @@ def result_from_row(source: Source, row, terms: tuple[str, ...]) -> Result:
     else:
         title_html = highlight(getattr(row, source.title), terms, whole=True)
         snippet_html = highlight(snippet_source(source, row), terms)
+    title = getattr(row, source.title)
     return Result(
         kind=source.kind,
         url=row.get_absolute_url(),
         title_html=title_html,
         snippet_html=snippet_html,
-        rank=float(row.rank),
+        rank=float(row.rank) * (1 + title_coverage(title, terms)),
     )
+
+
+def title_coverage(title: str, terms: tuple[str, ...]) -> float:
+    """The share of the title's words the query names, from 0 to 1.
+
+    It lifts the item a query is about above items that mention it among other
+    things: for "fibromyalgia pain", the condition "Fibromyalgia" (every title
+    word named) above "Centralized pain syndromes" (one word in three), however
+    often the latter's text repeats both words. A word counts when it and a
+    term share a stem, roughly: one starts with the other ("syndromes" and
+    "syndrome").
+    """
+    words = [w for w in _WORD.findall(title.casefold()) if w not in STOP_WORDS]
+    if not words or not terms:
+        return 0.0
+    named = sum(
+        1 for w in words if any(w.startswith(t) or t.startswith(w) for t in terms)
+    )
+    return named / len(words)
 
 
 def search_view(request):

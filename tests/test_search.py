@@ -123,6 +123,33 @@ def test_a_title_match_ranks_above_a_body_match(client):
     }
 
 
+def test_the_item_a_query_names_ranks_above_ones_that_mention_it(client):
+    named = make_condition(name="Fibromyalgia", summary="Widespread pain.")
+    broader = make_condition(
+        name="Centralized pain syndromes",
+        summary="They include fibromyalgia; pain is amplified, pain persists.",
+    )
+
+    urls = [r.url for r in results(get(client, "fibromyalgia pain"))]
+
+    assert urls == [named.get_absolute_url(), broader.get_absolute_url()]
+
+
+@pytest.mark.parametrize(
+    ("title", "terms", "coverage"),
+    [
+        ("Fibromyalgia", ("fibromyalgia", "pain"), 1.0),
+        ("Centralized pain syndromes", ("fibromyalgia", "pain"), 1 / 3),
+        ("Does LDN help fibromyalgia?", ("fibromyalgia",), 1 / 3),
+        ("Chronic pain syndrome", ("syndromes",), 1 / 3),
+        ("", ("pain",), 0.0),
+        ("The", ("pain",), 0.0),
+    ],
+)
+def test_title_coverage(title, terms, coverage):
+    assert search.title_coverage(title, terms) == pytest.approx(coverage)
+
+
 def test_within_a_type_the_title_match_comes_first(client):
     body_match = make_study(title="Open-label pilot", summary="Notes on naloxone.")
     title_match = make_study(title="Naloxone and pain", summary="Notes.")
