@@ -108,6 +108,16 @@ class Direction(models.TextChoices):
     MIXED = "mixed", "Mixed"
 
 
+# One symbol per direction, always shown beside its word (never alone, and
+# never colour alone): pages, the evidence map and its legend all use these.
+DIRECTION_SYMBOLS: dict[str, str] = {
+    Direction.BENEFIT: "✓",
+    Direction.NO_EFFECT: "○",
+    Direction.HARM: "✗",
+    Direction.MIXED: "±",
+}
+
+
 class Grade(models.TextChoices):
     STRONG = "A", "Strong"
     MODERATE = "B", "Moderate"

@@ -19,16 +19,10 @@ from dataclasses import dataclass, field
 from django.db.models import Count
 
 from conditions.models import Condition
-from studies.evidence import Direction
+from studies.evidence import DIRECTION_SYMBOLS, Direction
 from studies.models import Finding, Outcome
 
-# One symbol per direction, in `Direction` order; the words always go with them.
-SYMBOLS: dict[str, str] = {
-    Direction.BENEFIT: "▲",
-    Direction.NO_EFFECT: "○",
-    Direction.HARM: "▼",
-    Direction.MIXED: "◐",
-}
+SYMBOLS = DIRECTION_SYMBOLS
 assert set(SYMBOLS) == set(Direction.values), "every direction needs a symbol"
 
 
@@ -77,12 +71,12 @@ class Cell:
 
     @property
     def symbols(self) -> str:
-        """ "▲1 ○1" (empty for an empty cell)."""
+        """ "✓1 ○1" (empty for an empty cell)."""
         return " ".join(f"{d.symbol}{d.count}" for d in self.directions)
 
     @property
     def text(self) -> str:
-        """ "2: ▲1 ○1", or "—" when there is no finding."""
+        """ "2: ✓1 ○1", or "—" when there is no finding."""
         return f"{self.total}: {self.symbols}" if self.total else "—"
 
     @property

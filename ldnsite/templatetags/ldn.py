@@ -20,6 +20,14 @@ def markdown_filter(text: str):
     return render_markdown(text)
 
 
+@register.filter(name="direction_symbol")
+def direction_symbol(direction: str) -> str:
+    """The symbol beside a direction's word: `{{ f.direction|direction_symbol }}`."""
+    from studies.evidence import DIRECTION_SYMBOLS
+
+    return DIRECTION_SYMBOLS.get(direction, "")
+
+
 @register.filter(name="json_ld")
 def json_ld(data: dict):
     """A schema.org JSON-LD block: `{{ structured_data|json_ld }}`.

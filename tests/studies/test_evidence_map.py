@@ -58,12 +58,12 @@ def test_it_counts_public_findings_by_condition_outcome_and_direction(known):
     by_key = cells(evidence)
     pain = by_key[("Alpha pain", "pain")]
     assert pain.total == 3
-    assert pain.text == "3: ▲2 ○1"
+    assert pain.text == "3: ✓2 ○1"
     assert pain.words == "3 findings: 2 benefit, 1 no effect"
     fatigue = by_key[("Alpha pain", "fatigue")]
-    assert fatigue.text == "1: ▼1"
+    assert fatigue.text == "1: ✗1"
     assert fatigue.words == "1 finding: 1 harm"
-    assert by_key[("Beta sclerosis", "pain")].text == "1: ◐1"
+    assert by_key[("Beta sclerosis", "pain")].text == "1: ±1"
     assert by_key[("Beta sclerosis", "fatigue")].text == "—"
     assert by_key[("Beta sclerosis", "fatigue")].words == "no findings"
     assert evidence.total == 5
@@ -89,10 +89,10 @@ def test_it_shows_every_public_condition_and_only_outcomes_with_findings(known):
 def test_the_legend_names_every_direction_with_its_symbol():
     legend = build_map([], []).legend
     assert legend == [
-        ("▲", "Benefit"),
+        ("✓", "Benefit"),
         ("○", "No effect"),
-        ("▼", "Harm"),
-        ("◐", "Mixed"),
+        ("✗", "Harm"),
+        ("±", "Mixed"),
     ]
     assert len(set(SYMBOLS.values())) == 4
 
@@ -138,5 +138,5 @@ def test_the_table_has_headers_a_caption_links_and_text_for_screen_readers(known
     assert '<span class="visually-hidden">no findings</span>' in html
     # The visible text of the cell, tags stripped: the count, then symbols and counts.
     visible = re.sub(r"<[^>]+>", "", html)
-    assert "3: ▲2 ○1" in re.sub(r"\s+", " ", visible)
+    assert "3: ✓2 ○1" in re.sub(r"\s+", " ", visible)
     assert "Hidden" not in html

@@ -84,9 +84,9 @@ def test_the_list_shows_each_study_with_its_facts_and_directions(client, library
         "Level 2: randomised controlled trial",
         "Participants 31",
         "Pain fell more on LDN than on placebo.",
-        "▲ 1 benefit",
+        "✓ 1 benefit",
         "○ 1 no effect",
-        "◐ 1 mixed",
+        "± 1 mixed",
         "Chronic pain",
     ]:
         assert expected in text, expected
@@ -279,7 +279,7 @@ def test_directions_in_the_list_count_public_findings_only(client):
         direction="harm",
     )
     text = text_of(client.get(LIST_URL))
-    assert "▲ 1 benefit" in text
+    assert "✓ 1 benefit" in text
     assert "harm" not in text
     assert "Draft condition" not in text
     # Filtering by direction goes through public findings too.
@@ -383,9 +383,9 @@ def test_the_study_page_shows_the_full_citation_links_and_facts(client, full_stu
         "Dose 4.5 mg nightly",
         "Duration 10 weeks",
         "Key finding: Pain fell by 28.8% on LDN against 18.0% on placebo.",
-        "Fibromyalgia Pain: ▲ Benefit. Pain fell by 28.8%.",
+        "Fibromyalgia Pain: ✓ Benefit. Pain fell by 28.8%.",
         "Fatigue: ○ No effect. Fatigue did not change.",
-        "Multiple sclerosis Mood: ▼ Harm.",
+        "Multiple sclerosis Mood: ✗ Harm.",
         "Glial modulation",
         "Last reviewed 1 March 2026",
         "Next review due 1 March 2027",
