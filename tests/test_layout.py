@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.factories import make_study
+from tests.factories import make_condition, make_study
 
 pytestmark = pytest.mark.django_db
 
@@ -25,3 +25,19 @@ def test_header_search_box_gives_way_to_the_search_page_own_box(client):
     page = client.get("/search/", {"q": "pain"}).content.decode()
     assert 'id="site-search-q"' not in page
     assert 'name="q"' in page and 'value="pain"' in page
+
+
+def test_studies_list_offers_a_way_past_the_filters(client):
+    for _ in range(3):
+        make_study()
+    page = client.get("/studies/").content.decode()
+    assert '<a href="#results-heading">Skip the filters: 3 studies</a>' in page
+    assert 'id="results-heading"' in page
+    invalid = client.get("/studies/", {"year_min": "x"}).content.decode()
+    assert "Skip the filters" not in invalid
+
+
+def test_conditions_list_offers_a_way_past_the_filters(client):
+    make_condition()
+    page = client.get("/conditions/").content.decode()
+    assert '<a href="#results-heading">Skip the filters: 1 condition</a>' in page
