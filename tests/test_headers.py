@@ -12,35 +12,15 @@ from django.urls import reverse
 from tests.factories import (
     HIDDEN_STATES,
     make_condition,
-    make_faq,
-    make_finding,
-    make_mechanism,
     make_study,
-    make_term,
     make_user,
 )
+from tests.pages import make_site as make_published_site
+from tests.pages import public_pages
 
 
 def make_site():
-    condition = make_condition()
-    study = make_study()
-    make_finding(study=study, condition=condition)
-    mechanism = make_mechanism()
-    make_faq(condition=condition)
-    make_term()
-    return [
-        reverse("conditions:home"),
-        reverse("conditions:list"),
-        condition.get_absolute_url(),
-        reverse("conditions:mechanism-list"),
-        mechanism.get_absolute_url(),
-        reverse("studies:list"),
-        study.get_absolute_url(),
-        reverse("studies:evidence"),
-        reverse("conditions:faq"),
-        reverse("conditions:glossary"),
-        reverse("search") + "?q=pain",
-    ]
+    return public_pages(*make_published_site())
 
 
 def policy(response) -> dict[str, list[str]]:

@@ -18,12 +18,11 @@ from ldnsite.context_processors import canonical_url
 from tests.factories import (
     HIDDEN_STATES,
     make_condition,
-    make_faq,
     make_finding,
     make_mechanism,
     make_study,
-    make_term,
 )
+from tests.pages import make_site, public_pages
 from tests.queries import queries_at_5_and_50
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
@@ -81,17 +80,6 @@ def set_updated_at(obj, when: datetime.datetime) -> None:
 
 def aware(year, month, day) -> datetime.datetime:
     return datetime.datetime(year, month, day, 12, tzinfo=datetime.UTC)
-
-
-def make_site():
-    """One published item of every kind, linked together."""
-    condition = make_condition()
-    study = make_study(key_finding="Pain fell.")
-    make_finding(study=study, condition=condition)
-    mechanism = make_mechanism()
-    make_faq(condition=condition)
-    make_term()
-    return condition, mechanism, study
 
 
 # --- sitemap.xml ----------------------------------------------------------------------
@@ -291,22 +279,6 @@ def test_every_page_links_the_feed_from_its_head(client):
 
 
 # --- canonical URLs, descriptions, Open Graph ---------------------------------------
-
-
-def public_pages(condition, mechanism, study) -> list[str]:
-    return [
-        reverse("conditions:home"),
-        reverse("conditions:list"),
-        condition.get_absolute_url(),
-        reverse("conditions:mechanism-list"),
-        mechanism.get_absolute_url(),
-        reverse("studies:list"),
-        study.get_absolute_url(),
-        reverse("studies:evidence"),
-        reverse("conditions:faq"),
-        reverse("conditions:glossary"),
-        reverse("search") + "?q=pain",
-    ]
 
 
 @pytest.mark.django_db

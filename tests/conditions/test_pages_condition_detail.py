@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime
 import json
 import re
-from html.parser import HTMLParser
 
 import pytest
 
@@ -20,6 +19,7 @@ from tests.factories import (
     make_staff,
     make_study,
 )
+from tests.pages import XSS, runnable
 from tests.queries import queries_at_5_and_50
 
 pytestmark = pytest.mark.django_db
@@ -268,37 +268,6 @@ def test_a_hostile_name_cannot_end_the_json_ld_block(client):
     assert data["description"] == HOSTILE_NAME
     assert data["alternateName"] == [HOSTILE_NAME]
     assert "<script>alert(1)" not in body
-
-
-XSS = (
-    "Hi <script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1))"
-)
-
-
-class TagAudit(HTMLParser):
-    """Collects what a browser would run: scripts, event handlers, js: URLs."""
-
-    def __init__(self):
-        super().__init__()
-        self.problems: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        attrs = dict(attrs)
-        if tag == "script" and attrs.get("type") != "application/ld+json":
-            self.problems.append(f"<script {attrs}>")
-        if tag == "img":
-            self.problems.append("<img>")
-        for name, value in attrs.items():
-            if name.startswith("on"):
-                self.problems.append(f"{tag} {name}")
-            if (value or "").strip().lower().startswith("javascript:"):
-                self.problems.append(f"{tag} {name}={value}")
-
-
-def runnable(body: str) -> list[str]:
-    audit = TagAudit()
-    audit.feed(body)
-    return audit.problems
 
 
 def test_staff_markdown_and_text_cannot_run_script(client):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime
 import re
-from html.parser import HTMLParser
 
 import pytest
 from django.urls import reverse
@@ -19,6 +18,7 @@ from tests.factories import (
     make_study,
     make_term,
 )
+from tests.pages import XSS, runnable
 from tests.queries import queries_at_5_and_50
 
 pytestmark = pytest.mark.django_db
@@ -26,33 +26,6 @@ pytestmark = pytest.mark.django_db
 MECHANISMS = reverse("conditions:mechanism-list")
 FAQ = reverse("conditions:faq")
 GLOSSARY = reverse("conditions:glossary")
-
-XSS = (
-    "Hi <script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1))"
-)
-
-
-class TagAudit(HTMLParser):
-    """Collects what a browser would run: scripts, images, handlers, js: URLs."""
-
-    def __init__(self):
-        super().__init__()
-        self.problems: list[str] = []
-
-    def handle_starttag(self, tag, attrs):
-        if tag in ("script", "img"):
-            self.problems.append(tag)
-        for name, value in attrs:
-            if name.startswith("on"):
-                self.problems.append(name)
-            if (value or "").strip().lower().startswith("javascript:"):
-                self.problems.append(value)
-
-
-def runnable(body: str) -> list[str]:
-    audit = TagAudit()
-    audit.feed(body)
-    return audit.problems
 
 
 def get(client, url, template):

@@ -23,6 +23,7 @@ from tests.factories import (
     make_mechanism,
     make_study,
 )
+from tests.pages import XSS
 from tests.queries import queries_at_5_and_50
 
 pytestmark = pytest.mark.django_db
@@ -503,11 +504,6 @@ def test_a_title_cannot_end_the_json_ld_block(client):
     assert "</script" not in block.lower() and "<" not in block
     assert json.loads(block)["name"] == title
     assert "<script>alert(1)" not in body
-
-
-XSS = (
-    "Hi <script>alert(1)</script> <img src=x onerror=alert(1)> [x](javascript:alert(1))"
-)
 
 
 def test_a_study_summary_cannot_run_script(client):
