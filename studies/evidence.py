@@ -8,7 +8,8 @@ A condition's **grade** is computed from the findings of its published studies:
    its findings on that condition share, or "mixed" when they differ.
 2. Clinical studies are those at levels 1-4; level 5 (narrative and scoping
    reviews, preclinical work, design not stated) is background only.
-3. The first rule that matches gives the grade:
+3. The first rule that matches gives the grade (`GRADE_RULES` holds the same
+   rules as text, built from the thresholds `grade_results` applies):
 
    ===  =====================  =====================================================
    A    Strong                 at least 2 studies at level 1-2, at least 75% of all
@@ -126,6 +127,45 @@ class Grade(models.TextChoices):
     INSUFFICIENT = "I", "Insufficient"
 
 
+# The thresholds of the grading rule: `grade_results` applies them and
+# `GRADE_RULES` states them, so the rule shown to readers is the rule applied.
+STRONG_MIN_HIGH = 2
+STRONG_MIN_SHARE = 75
+MODERATE_MIN_HIGH = 1
+MODERATE_MIN_SHARE = 60
+PRELIMINARY_MIN_SHARE = 50
+
+
+def _levels(levels) -> str:
+    """{1, 2} → "1-2" (the level sets are contiguous runs)."""
+    values = sorted(int(level) for level in levels)
+    return f"{values[0]}-{values[-1]}" if len(values) > 1 else str(values[0])
+
+
+_HIGH = _levels(HIGH_LEVELS)
+
+GRADE_RULES: dict[str, str] = {
+    Grade.STRONG: (
+        f"at least {STRONG_MIN_HIGH} studies at level {_HIGH}, at least "
+        f"{STRONG_MIN_SHARE}% of all studies report benefit, and none reports harm"
+    ),
+    Grade.MODERATE: (
+        f"at least {MODERATE_MIN_HIGH} study at level {_HIGH} and at least "
+        f"{MODERATE_MIN_SHARE}% of all studies report benefit"
+    ),
+    Grade.PRELIMINARY: (
+        f"at least 1 clinical study reports benefit and at least "
+        f"{PRELIMINARY_MIN_SHARE}% of all studies report benefit"
+    ),
+    Grade.CONFLICTING: (
+        "at least 1 clinical study, but none of A-C holds (under half report "
+        "benefit, or no clinical study reports benefit)"
+    ),
+    Grade.INSUFFICIENT: "no clinical study (none at all, or background only)",
+}
+"""Each grade's condition in words, checked from the top down."""
+
+
 @dataclass(frozen=True)
 class StudyResult:
     """One study's contribution to one condition's grade."""
@@ -175,7 +215,7 @@ def study_results(findings: Iterable[tuple[int, int, str]]) -> list[StudyResult]
 
 
 def grade_results(results: list[StudyResult], *, findings: int) -> ConditionEvidence:
-    """Apply the grading rule in the module docstring."""
+    """Apply the grading rule (the module docstring, `GRADE_RULES`)."""
     n = len(results)
     by_level = Counter(r.level for r in results)
     by_direction = Counter(r.direction for r in results)
@@ -185,11 +225,13 @@ def grade_results(results: list[StudyResult], *, findings: int) -> ConditionEvid
     # Integer arithmetic, so that exactly 75 % or 60 % never falls on the wrong side.
     share_at_least = lambda percent: benefit * 100 >= percent * n  # noqa: E731
 
-    if high >= 2 and share_at_least(75) and by_direction[Direction.HARM] == 0:
+    no_harm = by_direction[Direction.HARM] == 0
+    clinical_benefit = any(r.direction == Direction.BENEFIT for r in clinical)
+    if high >= STRONG_MIN_HIGH and share_at_least(STRONG_MIN_SHARE) and no_harm:
         grade = Grade.STRONG
-    elif high >= 1 and share_at_least(60):
+    elif high >= MODERATE_MIN_HIGH and share_at_least(MODERATE_MIN_SHARE):
         grade = Grade.MODERATE
-    elif any(r.direction == Direction.BENEFIT for r in clinical) and share_at_least(50):
+    elif clinical_benefit and share_at_least(PRELIMINARY_MIN_SHARE):
         grade = Grade.PRELIMINARY
     elif clinical:
         grade = Grade.CONFLICTING

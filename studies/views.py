@@ -241,9 +241,8 @@ class EvidenceView(TemplateView):
             }
             for level in evidence.EvidenceLevel
         ]
-        rules = grade_rules()
         grades = [
-            {"value": value, "label": label, "rule": rules.get(value, "")}
+            {"value": value, "label": label, "rule": evidence.GRADE_RULES[value]}
             for value, label in evidence.Grade.choices
         ]
         return super().get_context_data(
@@ -263,32 +262,3 @@ def _span(levels) -> str:
     """{1, 2} → "1–2"; the level sets are contiguous runs."""
     values = sorted(int(level) for level in levels)
     return f"{values[0]}–{values[-1]}" if len(values) > 1 else str(values[0])
-
-
-_RULE_ROW = re.compile(r"^\s{3}([A-Z])\s{2,}(.+?)\s{2,}(.+)$")
-_RULE_MORE = re.compile(r"^\s{3}\s+\S")
-
-
-def grade_rules() -> dict[str, str]:
-    """Each grade's condition, read from the table in `studies.evidence`'s docstring.
-
-    The docstring is where the rule is written down beside the code that
-    applies it; reading it here keeps this page from drifting away from it.
-    """
-    rules: dict[str, list[str]] = {}
-    current = None
-    in_table = False
-    for line in (evidence.__doc__ or "").splitlines():
-        if line.strip().startswith("==="):
-            if in_table:
-                break
-            in_table = True
-            continue
-        if not in_table:
-            continue
-        if match := _RULE_ROW.match(line):
-            current = match.group(1)
-            rules[current] = [match.group(3).strip()]
-        elif current and _RULE_MORE.match(line):
-            rules[current].append(line.strip())
-    return {grade: " ".join(words) for grade, words in rules.items()}

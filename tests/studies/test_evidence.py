@@ -70,3 +70,14 @@ def test_sql_level_matches_the_python_mapping(db):
         "design", "level"
     )
     assert dict(rows) == {d: int(level) for d, level in DESIGN_LEVEL.items()}
+
+
+def test_the_rule_in_words_states_the_thresholds_the_code_applies():
+    from studies import evidence
+
+    assert f"at least {evidence.STRONG_MIN_HIGH} studies" in evidence.GRADE_RULES["A"]
+    assert f"{evidence.STRONG_MIN_SHARE}%" in evidence.GRADE_RULES["A"]
+    assert f"{evidence.MODERATE_MIN_SHARE}%" in evidence.GRADE_RULES["B"]
+    assert f"{evidence.PRELIMINARY_MIN_SHARE}%" in evidence.GRADE_RULES["C"]
+    assert "level 1-2" in evidence.GRADE_RULES["A"]
+    assert list(evidence.GRADE_RULES) == list(evidence.Grade.values)

@@ -12,10 +12,10 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
-from studies.evidence import DESIGN_LEVEL, Design, EvidenceLevel, Grade
+from studies.evidence import DESIGN_LEVEL, GRADE_RULES, Design, EvidenceLevel, Grade
 from studies.exports import citation
 from studies.models import StudyMechanism
-from studies.views import grade_rules, plain_citation, registry_url
+from studies.views import plain_citation, registry_url
 from tests.factories import (
     HIDDEN_STATES,
     make_condition,
@@ -586,7 +586,7 @@ def test_the_grading_page_states_the_rule_from_the_code(client):
         assert level.label in text
     for design in Design:
         assert design.label in text
-    rules = grade_rules()
+    rules = GRADE_RULES
     assert set(rules) == set(Grade.values)
     for grade in Grade:
         assert f"{grade.value}: {grade.label}" in text
