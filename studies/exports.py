@@ -75,6 +75,42 @@ def citation(study: Study, *, html_url: str = "") -> dict[str, Any]:
 # --- CSV --------------------------------------------------------------------------
 
 
+VANCOUVER_MAX_AUTHORS = 6
+
+
+def plain_citation(c: dict[str, Any]) -> str:
+    """A Vancouver/AMA-style one-paragraph citation from `exports.citation()`.
+
+    e.g. "Younger J, Parkitny L, McLain D. The use of low-dose naltrexone (LDN)
+    as a novel anti-inflammatory treatment for chronic pain. Clinical
+    Rheumatology. 2014;33(4):451-459. doi:10.1007/s10067-014-2517-2"
+    """
+    parts = []
+    authors = c["authors"]
+    if authors:
+        shown = authors[:VANCOUVER_MAX_AUTHORS]
+        more = ", et al" if len(authors) > VANCOUVER_MAX_AUTHORS else ""
+        parts.append(", ".join(shown) + more + ".")
+    parts.append(c["title"].rstrip(".") + ".")
+    source = c["journal"] + "." if c["journal"] else ""
+    when = str(c["year"] or "")
+    if c["volume"]:
+        when += f";{c['volume']}"
+        if c["issue"]:
+            when += f"({c['issue']})"
+    if c["pages"]:
+        when += f":{c['pages']}"
+    if when:
+        source = f"{source} {when}." if source else f"{when}."
+    if source:
+        parts.append(source)
+    if c["doi"]:
+        parts.append(f"doi:{c['doi']}")
+    if c["pmid"]:
+        parts.append(f"PMID: {c['pmid']}.")
+    return " ".join(parts)
+
+
 def to_csv(citations: Iterable[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=CSV_COLUMNS, lineterminator="\r\n")

@@ -14,13 +14,12 @@ from ldnsite.editorial import published_q
 from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
 from studies import evidence
 from studies.evidence_map import SYMBOLS, direction_counts, evidence_map
-from studies.exports import citation
+from studies.exports import citation, plain_citation
 from studies.filters import StudyFilter
 from studies.models import Finding, Outcome, Study
 
 OUTCOME_ORDER = {value: index for index, value in enumerate(Outcome.values)}
 NCT_ID = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
-VANCOUVER_MAX_AUTHORS = 6
 
 
 def registry_url(registry_id: str) -> str:
@@ -29,39 +28,6 @@ def registry_url(registry_id: str) -> str:
     if NCT_ID.match(registry_id):
         return f"https://clinicaltrials.gov/study/{registry_id.upper()}"
     return ""
-
-
-def plain_citation(c: dict[str, Any]) -> str:
-    """A Vancouver/AMA-style one-paragraph citation from `exports.citation()`.
-
-    e.g. "Younger J, Parkitny L, McLain D. The use of low-dose naltrexone (LDN)
-    as a novel anti-inflammatory treatment for chronic pain. Clinical
-    Rheumatology. 2014;33(4):451-459. doi:10.1007/s10067-014-2517-2"
-    """
-    parts = []
-    authors = c["authors"]
-    if authors:
-        shown = authors[:VANCOUVER_MAX_AUTHORS]
-        more = ", et al" if len(authors) > VANCOUVER_MAX_AUTHORS else ""
-        parts.append(", ".join(shown) + more + ".")
-    parts.append(c["title"].rstrip(".") + ".")
-    source = c["journal"] + "." if c["journal"] else ""
-    when = str(c["year"] or "")
-    if c["volume"]:
-        when += f";{c['volume']}"
-        if c["issue"]:
-            when += f"({c['issue']})"
-    if c["pages"]:
-        when += f":{c['pages']}"
-    if when:
-        source = f"{source} {when}." if source else f"{when}."
-    if source:
-        parts.append(source)
-    if c["doi"]:
-        parts.append(f"doi:{c['doi']}")
-    if c["pmid"]:
-        parts.append(f"PMID: {c['pmid']}.")
-    return " ".join(parts)
 
 
 def study_json_ld(study: Study, findings, build_uri) -> dict[str, Any]:

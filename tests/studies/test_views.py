@@ -13,9 +13,9 @@ from django.utils import timezone
 from django.utils.text import capfirst
 
 from studies.evidence import DESIGN_LEVEL, GRADE_RULES, Design, EvidenceLevel, Grade
-from studies.exports import citation
+from studies.exports import citation, plain_citation
 from studies.models import StudyMechanism
-from studies.views import plain_citation, registry_url
+from studies.views import registry_url
 from tests.factories import (
     HIDDEN_STATES,
     make_condition,
