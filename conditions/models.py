@@ -75,10 +75,13 @@ class ConditionQuerySet(EditorialQuerySet):
         return self.with_evidence()
 
     def for_api_detail(self) -> ConditionQuerySet:
-        """The API's condition detail: grade, findings with their study, mechanisms.
+        """A condition's page and API detail: grade, findings with their study,
+        mechanisms.
 
         `published_findings` holds the findings of published studies with the
-        study joined, sorted by evidence level; `Condition.evidence` reads it.
+        study joined, strongest level first and newest study first within a
+        level; `Condition.evidence` reads it. `published_mechanisms` holds the
+        published mechanisms.
         """
         from studies.models import Finding
 
@@ -88,7 +91,12 @@ class ConditionQuerySet(EditorialQuerySet):
                 queryset=Finding.objects.of_published_studies()
                 .with_level()
                 .select_related("study")
-                .order_by("evidence_level", "study__title", "pk"),
+                .order_by(
+                    "evidence_level",
+                    F("study__year").desc(nulls_last=True),
+                    "study__title",
+                    "pk",
+                ),
                 to_attr="published_findings",
             ),
             Prefetch(

@@ -8,7 +8,7 @@ from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
 from ldnsite.editorial import published_q
 from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
 from studies.evidence import Direction, EvidenceLevel
-from studies.models import Finding, Study
+from studies.models import Study
 
 
 class HomeView(TemplateView):
@@ -59,25 +59,16 @@ class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
     template_name = "conditions/condition_detail.html"
 
     def base_queryset(self):
-        return Condition.objects.select_related("reviewed_by").prefetch_related(
-            Prefetch(
-                "findings",
-                queryset=Finding.objects.of_published_studies()
-                .with_level()
-                .select_related("study")
-                .order_by("evidence_level", "-study__year", "study__title", "pk"),
-                to_attr="published_findings",
-            ),
-            Prefetch(
-                "mechanisms",
-                queryset=Mechanism.objects.published(),
-                to_attr="published_mechanisms",
-            ),
-            Prefetch(
-                "faq_entries",
-                queryset=FAQEntry.objects.published(),
-                to_attr="published_faq",
-            ),
+        return (
+            Condition.objects.for_api_detail()
+            .select_related("reviewed_by")
+            .prefetch_related(
+                Prefetch(
+                    "faq_entries",
+                    queryset=FAQEntry.objects.published(),
+                    to_attr="published_faq",
+                )
+            )
         )
 
     def get_context_data(self, **kwargs):

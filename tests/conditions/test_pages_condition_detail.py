@@ -308,3 +308,17 @@ def test_the_page_runs_a_fixed_number_of_queries(client):
     # The condition with its reviewer; its findings with their studies; its
     # published mechanisms; its published FAQ.
     assert small == large == 4
+
+
+def test_within_a_level_newer_studies_come_first_and_undated_last(client):
+    condition = make_condition()
+    for title, year in (("Undated", None), ("Older", 2001), ("Newer", 2020)):
+        make_finding(condition=condition, study=make_study(title=title, year=year))
+    body = client.get(condition.get_absolute_url()).content.decode()
+    api = client.get(f"/api/v1/conditions/{condition.slug}/").json()
+    assert body.index("Newer") < body.index("Older") < body.index("Undated")
+    assert [f["study"]["title"] for f in api["findings"]] == [
+        "Newer",
+        "Older",
+        "Undated",
+    ]
