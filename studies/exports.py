@@ -234,7 +234,9 @@ class CitationRenderer(BaseRenderer):
     extension = ""
 
     def render(self, data, accepted_media_type=None, renderer_context=None):
-        return self.writer(data).encode(self.charset)
+        # An empty list is an empty RIS or BibTeX file; send a line break rather
+        # than nothing, because DRF drops the Content-Type of an empty body.
+        return (self.writer(data) or "\n").encode(self.charset)
 
 
 class CSVRenderer(CitationRenderer):

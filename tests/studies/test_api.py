@@ -232,6 +232,15 @@ def test_exports_by_format_and_by_accept_agree(api, cited, fmt):
     assert "attachment" in by_format["Content-Disposition"]
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_an_export_that_matches_nothing_keeps_its_content_type(api, fmt):
+    response = api.get("/api/v1/studies/", {"direction": "harm", "format": fmt})
+    assert response.status_code == 200
+    assert response["Content-Type"].startswith(FORMATS[fmt])
+    empty = {"csv": 1, "ris": 0, "bibtex": 0, "csljson": 1}  # header row, "[]"
+    assert len(response.content.strip().splitlines()) == empty[fmt]
+
+
 def test_csv_export_round_trips(api, cited):
     text = api.get("/api/v1/studies/", {"format": "csv"}).content.decode()
     (row,) = list(csv.DictReader(io.StringIO(text)))
