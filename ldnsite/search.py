@@ -124,10 +124,10 @@ SOURCES = (
         title="title",
         weighted={
             "A": ("title",),
-            "B": ("authors", "journal", "key_finding"),
+            "B": ("authors_text", "journal", "key_finding"),
             "C": ("summary",),
         },
-        snippet_fields=("key_finding", "summary", "authors", "journal"),
+        snippet_fields=("key_finding", "summary", "authors_text", "journal"),
         url_fields=("slug",),
     ),
     Source(

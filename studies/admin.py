@@ -1,3 +1,4 @@
+from django import forms
 from django.contrib import admin
 from django.db import models
 from django.db.models import Count
@@ -10,7 +11,68 @@ from ldnsite.editorial_admin import (
     EditorialAdmin,
     ReviewDueFilter,
 )
+from studies.authors import authors_as_lines, parse_authors
 from studies.models import Finding, Study, StudyMechanism
+
+
+class AuthorLinesField(forms.CharField):
+    """The author list as text, one author per line; cleans to (people, et al.)."""
+
+    widget = Textarea(attrs={"rows": 4, "cols": 48})
+
+    def prepare_value(self, value):
+        if isinstance(value, list):
+            return authors_as_lines(value)
+        return value
+
+    def to_python(self, value):
+        text = super().to_python(value)
+        return parse_authors(text)
+
+
+class KeywordLinesField(forms.CharField):
+    """Keywords as text, one per line (semicolons also separate)."""
+
+    widget = Textarea(attrs={"rows": 2, "cols": 48})
+
+    def prepare_value(self, value):
+        return "\n".join(value) if isinstance(value, list) else value
+
+    def to_python(self, value):
+        text = super().to_python(value) or ""
+        words = (w.strip() for line in text.splitlines() for w in line.split(";"))
+        return list(dict.fromkeys(w for w in words if w))
+
+
+class StudyAdminForm(forms.ModelForm):
+    authors = AuthorLinesField(
+        required=False,
+        help_text=(
+            "One author per line: “Younger, J. W.” or “Younger JW” or “Jarred "
+            "Younger”; a group's name as it is (“LDN Trial Group”). Pasting a "
+            "whole list (“Younger J, Mackey S”) works too. End with “et al.” "
+            "when the source lists only the first authors."
+        ),
+    )
+    keywords = KeywordLinesField(required=False, help_text="One per line.")
+
+    class Meta:
+        model = Study
+        fields = ("authors", "keywords")  # The admin adds its fieldsets.
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if self.instance.pk and "authors" in self.fields:
+            self.initial["authors"] = authors_as_lines(
+                self.instance.authors, self.instance.authors_et_al
+            )
+
+    def clean(self):
+        cleaned = super().clean()
+        # The text is the one control: a last line "et al." sets the flag.
+        if isinstance(cleaned.get("authors"), tuple):
+            cleaned["authors"], self.instance.authors_et_al = cleaned["authors"]
+        return cleaned
 
 
 class FindingInline(CachedChoicesInlineMixin, admin.TabularInline):
@@ -30,6 +92,7 @@ class StudyMechanismInline(MechanismLinkInline):
 
 @admin.register(Study)
 class StudyAdmin(EditorialAdmin):
+    form = StudyAdminForm
     list_display = (
         "title",
         "year",
@@ -39,7 +102,7 @@ class StudyAdmin(EditorialAdmin):
         *EditorialAdmin.editorial_list_display,
     )
     list_filter = ("status", "design", ReviewDueFilter, "year")
-    search_fields = ("title", "authors", "journal", "doi", "=pmid", "registry_id")
+    search_fields = ("title", "authors_text", "journal", "doi", "=pmid", "registry_id")
     prepopulated_fields = {"slug": ("title",)}
     inlines = [FindingInline, StudyMechanismInline]
     fieldsets = (
@@ -65,6 +128,8 @@ class StudyAdmin(EditorialAdmin):
                     ("dose", "duration"),
                     "summary",
                     "key_finding",
+                    "abstract",
+                    "keywords",
                 )
             },
         ),

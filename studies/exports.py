@@ -19,6 +19,13 @@ import rispy
 from bibtexparser.model import Entry, Field
 from rest_framework.renderers import BaseRenderer
 
+from studies.authors import (
+    Author,
+    authors_line,
+    format_initials,
+    inverted_name,
+    vancouver_name,
+)
 from studies.models import Study
 
 CSV_COLUMNS = (
@@ -47,17 +54,13 @@ def _one_line(value: object) -> str:
     return _SPACE.sub(" ", str(value or "")).strip()
 
 
-def split_authors(authors: str) -> list[str]:
-    """ "Younger J, Parkitny L" → ["Younger J", "Parkitny L"]."""
-    return [_one_line(a) for a in (authors or "").split(",") if a.strip()]
-
-
 def citation(study: Study, *, html_url: str = "") -> dict[str, Any]:
     """One study as a flat record, the source of every export format."""
     return {
         "id": study.pk,
         "title": _one_line(study.title),
-        "authors": split_authors(study.authors),
+        "authors": [dict(person) for person in study.authors],
+        "authors_et_al": study.authors_et_al,
         "journal": _one_line(study.journal),
         "year": study.year,
         "volume": _one_line(study.volume),
@@ -88,9 +91,9 @@ def plain_citation(c: dict[str, Any]) -> str:
     parts = []
     authors = c["authors"]
     if authors:
-        shown = authors[:VANCOUVER_MAX_AUTHORS]
-        more = ", et al" if len(authors) > VANCOUVER_MAX_AUTHORS else ""
-        parts.append(", ".join(shown) + more + ".")
+        shown = [vancouver_name(a) for a in authors[:VANCOUVER_MAX_AUTHORS]]
+        cut = c["authors_et_al"] or len(authors) > VANCOUVER_MAX_AUTHORS
+        parts.append(", ".join(shown) + (", et al." if cut else "."))
     parts.append(c["title"].rstrip(".") + ".")
     source = c["journal"] + "." if c["journal"] else ""
     when = str(c["year"] or "")
@@ -119,7 +122,7 @@ def to_csv(citations: Iterable[dict[str, Any]]) -> str:
         writer.writerow(
             {
                 **{k: "" if c[k] is None else c[k] for k in CSV_COLUMNS},
-                "authors": "; ".join(c["authors"]),
+                "authors": authors_line(c["authors"], c["authors_et_al"]),
             }
         )
     return out.getvalue()
@@ -135,7 +138,7 @@ def ris_entry(c: dict[str, Any]) -> dict[str, Any]:
         "title": c["title"],
     }
     if c["authors"]:
-        entry["authors"] = c["authors"]
+        entry["authors"] = [inverted_name(a) for a in c["authors"]]
     optional = {
         "journal_name": c["journal"],
         "year": str(c["year"] or ""),
@@ -167,7 +170,10 @@ def _bibtex_value(value: object) -> str:
 
 def bibtex_entry(c: dict[str, Any]) -> Entry:
     values = {
-        "author": " and ".join(c["authors"]),
+        "author": " and ".join(
+            [inverted_name(a) for a in c["authors"]]
+            + (["others"] if c["authors_et_al"] else [])
+        ),
         "title": c["title"],
         "journal": c["journal"],
         "year": str(c["year"] or ""),
@@ -190,12 +196,14 @@ def to_bibtex(citations: Iterable[dict[str, Any]]) -> str:
 # --- CSL-JSON ----------------------------------------------------------------------
 
 
-def csl_name(name: str) -> dict[str, str]:
-    """ "Younger J" → family Younger, given J; anything else stays literal."""
-    family, _, given = name.rpartition(" ")
-    if family and given.isupper() and given.isalpha() and len(given) <= 3:
-        return {"family": family, "given": given}
-    return {"literal": name}
+def csl_name(person: Author) -> dict[str, str]:
+    """A person as CSL-JSON `family`/`given` ("J. W."), a collective as `literal`."""
+    if "literal" in person:
+        return {"literal": person["literal"]}
+    name = {"family": person["family"]}
+    if person.get("given"):
+        name["given"] = format_initials(person["given"])
+    return name
 
 
 def csl_item(c: dict[str, Any]) -> dict[str, Any]:

@@ -2,23 +2,15 @@
 
 from __future__ import annotations
 
-import re
-
 from django.contrib.syndication.views import Feed
 from django.urls import reverse
 from django.utils.feedgenerator import Atom1Feed
 from django.utils.html import escape
 
+from studies.authors import natural_name
 from studies.models import Study
 
 FEED_LENGTH = 20
-
-# "Younger J, Parkitny L; McLain D" → three names.
-_AUTHOR_SEPARATOR = re.compile(r"\s*[;,]\s*")
-
-
-def author_names(authors: str) -> list[str]:
-    return [name for name in _AUTHOR_SEPARATOR.split(authors.strip()) if name]
 
 
 class MultiAuthorAtom1Feed(Atom1Feed):
@@ -74,4 +66,7 @@ class LatestStudiesFeed(Feed):
         return max(item.updated_at, item.published_at)
 
     def item_extra_kwargs(self, item: Study) -> dict:
-        return {"authors": author_names(item.authors), "study_pk": item.pk}
+        return {
+            "authors": [natural_name(person) for person in item.authors],
+            "study_pk": item.pk,
+        }

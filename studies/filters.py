@@ -131,7 +131,7 @@ class StudyFilter(PublicFilterSet):
     def filter_q(self, queryset, name, value):
         return queryset.filter(
             Q(title__icontains=value)
-            | Q(authors__icontains=value)
+            | Q(authors_text__icontains=value)
             | Q(journal__icontains=value)
             | Q(doi__icontains=value)
             | Q(key_finding__icontains=value)

@@ -12,6 +12,7 @@ from simple_history.models import HistoricalRecords
 
 from conditions.models import Condition, Mechanism
 from ldnsite.editorial import EditorialModel, EditorialQuerySet, published_q
+from studies.authors import authors_line, validate_authors
 from studies.evidence import (
     Design,
     Direction,
@@ -52,6 +53,33 @@ def validate_doi(value: str) -> None:
         )
 
 
+def validate_keywords(value: object) -> None:
+    if not isinstance(value, list) or not all(
+        isinstance(k, str) and k.strip() and len(k) <= 200 for k in value
+    ):
+        raise ValidationError("Keywords are a list of words or phrases.")
+
+
+class AuthorsLineField(models.TextField):
+    """The authors as one line ("Younger J, Mackey S, et al."), derived on save.
+
+    Written from `authors` and `authors_et_al` whenever a row is saved (bulk
+    inserts included), so search, sorting and the admin's search read one column.
+    """
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("editable", False)
+        kwargs.setdefault("blank", True)
+        super().__init__(*args, **kwargs)
+
+    def pre_save(self, model_instance, add):
+        value = authors_line(
+            model_instance.authors or [], bool(model_instance.authors_et_al)
+        )
+        setattr(model_instance, self.attname, value)
+        return value
+
+
 class StudyQuerySet(EditorialQuerySet):
     def with_level(self) -> StudyQuerySet:
         """Annotate `evidence_level_value`, to filter or sort by level in SQL."""
@@ -81,8 +109,22 @@ class Study(EditorialModel):
     """A publication, with its full citation and what it found."""
 
     slug = models.SlugField(max_length=200, unique=True)
-    authors = models.TextField(
-        blank=True, help_text="As cited, e.g. “Younger J, Parkitny L, McLain D”."
+    authors = models.JSONField(
+        default=list,
+        blank=True,
+        validators=[validate_authors],
+        help_text=(
+            "In order: people as {family, given} (given names or initials “J. W.”),"
+            " collective authors as {literal}."
+        ),
+    )
+    authors_et_al = models.BooleanField(
+        "et al.",
+        default=False,
+        help_text="The source lists only the first authors (“et al.”).",
+    )
+    authors_text = AuthorsLineField(
+        "authors as one line", help_text="Derived from the authors on save."
     )
     title = models.CharField(max_length=500)
     journal = models.CharField(max_length=300, blank=True)
@@ -120,6 +162,10 @@ class Study(EditorialModel):
         max_length=100, blank=True, help_text="e.g. 4.5 mg nightly."
     )
     duration = models.CharField(max_length=100, blank=True, help_text="e.g. 12 weeks.")
+    abstract = models.TextField(blank=True, help_text="As published (plain text).")
+    keywords = models.JSONField(
+        default=list, blank=True, validators=[validate_keywords]
+    )
     summary = models.TextField(blank=True, help_text="Markdown.")
     key_finding = models.TextField(blank=True)
     mechanisms = models.ManyToManyField(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
@@ -15,7 +16,35 @@ from ldnsite.rest import (
     PrimaryKeyRelatedField,
     SlugRelatedField,
 )
+from studies.authors import normalise_author, validate_authors
 from studies.models import Finding, Study
+
+
+class AuthorSerializer(serializers.Serializer):
+    """One author: a person (`family`, `given`) or a collective author (`literal`)."""
+
+    family = serializers.CharField(required=False, max_length=200)
+    given = serializers.CharField(
+        required=False, max_length=200, help_text="Given names, or initials “J. W.”."
+    )
+    literal = serializers.CharField(
+        required=False,
+        max_length=200,
+        help_text="A collective author, e.g. “LDN Trial Group”; alone.",
+    )
+
+
+@extend_schema_field(AuthorSerializer(many=True))
+class AuthorsField(serializers.JSONField):
+    """The ordered author list, validated by the model's rule and normalised."""
+
+    def to_internal_value(self, data):
+        value = super().to_internal_value(data)
+        try:
+            validate_authors(value)
+        except DjangoValidationError as exc:
+            raise serializers.ValidationError(exc.messages) from None
+        return [normalise_author(person) for person in value]
 
 
 class ConditionRefSerializer(serializers.ModelSerializer):
@@ -43,6 +72,7 @@ class StudyShortSerializer(serializers.ModelSerializer):
 
     url = serializers.HyperlinkedIdentityField(view_name="study-detail")
     html_url = HtmlUrlField()
+    authors = AuthorsField(read_only=True)
     evidence_level = serializers.IntegerField(read_only=True)
 
     class Meta:
@@ -53,6 +83,7 @@ class StudyShortSerializer(serializers.ModelSerializer):
             "html_url",
             "title",
             "authors",
+            "authors_et_al",
             "journal",
             "year",
             "doi",
@@ -90,6 +121,10 @@ class StudySerializer(EditorialSerializer):
     source_url = serializers.URLField(
         source="url", max_length=500, required=False, allow_blank=True
     )
+    authors = AuthorsField(required=False)
+    keywords = serializers.ListField(
+        child=serializers.CharField(max_length=200), required=False
+    )
     evidence_level = serializers.IntegerField(read_only=True)
     findings = serializers.SerializerMethodField()
     mechanisms = serializers.SerializerMethodField()
@@ -103,6 +138,7 @@ class StudySerializer(EditorialSerializer):
             "slug",
             "title",
             "authors",
+            "authors_et_al",
             "journal",
             "year",
             "volume",
@@ -117,6 +153,8 @@ class StudySerializer(EditorialSerializer):
             "sample_size",
             "dose",
             "duration",
+            "abstract",
+            "keywords",
             "summary",
             "key_finding",
             "findings",

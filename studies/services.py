@@ -57,6 +57,7 @@ SECTIONS: list[tuple[str, type[models.Model], list[str]]] = [
         Study,
         [
             "authors",
+            "authors_et_al",
             "title",
             "journal",
             "year",

@@ -13,6 +13,7 @@ from django.views.generic import DetailView, TemplateView
 from ldnsite.editorial import published_q
 from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
 from studies import evidence
+from studies.authors import natural_name
 from studies.evidence_map import SYMBOLS, direction_counts, evidence_map
 from studies.exports import citation, plain_citation
 from studies.filters import StudyFilter
@@ -30,6 +31,17 @@ def registry_url(registry_id: str) -> str:
     return ""
 
 
+def json_ld_person(person: dict[str, str]) -> dict[str, str]:
+    """schema.org `Person` (or `Organization` for a collective author)."""
+    if "literal" in person:
+        return {"@type": "Organization", "name": person["literal"]}
+    data = {"@type": "Person", "name": natural_name(person)}
+    data["familyName"] = person["family"]
+    if person.get("given"):
+        data["givenName"] = person["given"]
+    return data
+
+
 def study_json_ld(study: Study, findings, build_uri) -> dict[str, Any]:
     """schema.org `ScholarlyArticle` for a study page; `build_uri` makes URLs absolute.
 
@@ -45,7 +57,7 @@ def study_json_ld(study: Study, findings, build_uri) -> dict[str, Any]:
         "url": build_uri(study.get_absolute_url()),
     }
     if c["authors"]:
-        data["author"] = [{"@type": "Person", "name": name} for name in c["authors"]]
+        data["author"] = [json_ld_person(person) for person in c["authors"]]
     if c["year"]:
         data["datePublished"] = str(c["year"])
     part_of: dict[str, Any] | None = None

@@ -10,6 +10,7 @@ from django.utils import timezone
 
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
 from ldnsite.editorial import Status
+from studies.authors import parse_authors
 from studies.evidence import Design, Direction
 from studies.models import Finding, Outcome, Study
 
@@ -60,11 +61,15 @@ def make_condition(**overrides) -> Condition:
 
 
 def make_study(**overrides) -> Study:
+    """A published RCT; `authors` may be given as pasted text ("Doe J, Roe A")."""
     n = _n()
+    if isinstance(overrides.get("authors"), str):
+        overrides["authors"], et_al = parse_authors(overrides["authors"])
+        overrides.setdefault("authors_et_al", et_al)
     fields = {
         "title": f"Study {n}",
         "slug": f"study-{n}",
-        "authors": "Doe J",
+        "authors": [{"family": "Doe", "given": "J."}],
         "journal": "Journal of Pain",
         "year": 2020,
         "design": Design.RCT,

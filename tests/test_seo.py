@@ -248,7 +248,7 @@ def test_each_feed_entry_carries_link_id_dates_summary_and_authors(client):
     )
     # The summary is HTML: the plain-text key finding arrives escaped, as text.
     assert entry.summary == escape(study.key_finding)
-    assert [a.name for a in entry.authors] == ["Younger J", "Parkitny L", "McLain D"]
+    assert [a.name for a in entry.authors] == ["J. Younger", "L. Parkitny", "D. McLain"]
 
 
 @pytest.mark.django_db

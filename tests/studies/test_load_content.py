@@ -59,7 +59,7 @@ def test_it_carries_the_cited_figures_without_invented_identifiers():
     # The sources give no DOI or PMID: none may appear.
     assert not Study.objects.exclude(doi="").exists()
     assert not Study.objects.filter(pmid__isnull=False).exists()
-    younger = Study.objects.get(authors__startswith="Younger")
+    younger = Study.objects.get(authors_text__startswith="Younger")
     assert (younger.journal, younger.year, younger.volume, younger.pages) == (
         "Clinical Rheumatology",
         2014,

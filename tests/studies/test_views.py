@@ -425,12 +425,12 @@ def test_registry_links_and_plain_citations():
     assert registry_url("EUCTR2010-01") == ""
     study = make_study(
         title="Seven authors.",
-        authors="A A, B B, C C, D D, E E, F F, G G",
+        authors="Ash A, Birch B, Cedar C, Dale D, Elm E, Fern F, Gorse G",
         journal="",
         year=None,
     )
     assert plain_citation(citation(study)) == (
-        "A A, B B, C C, D D, E E, F F, et al. Seven authors."
+        "Ash A, Birch B, Cedar C, Dale D, Elm E, Fern F, et al. Seven authors."
     )
 
 
@@ -461,7 +461,12 @@ def test_the_study_page_describes_itself_as_a_scholarly_article(client, full_stu
     data = json_ld(client.get(full_study.get_absolute_url()))
     assert data["@type"] == "ScholarlyArticle"
     assert data["headline"] == data["name"] == "Low-dose naltrexone for fibromyalgia"
-    assert data["author"][0] == {"@type": "Person", "name": "Younger J"}
+    assert data["author"][0] == {
+        "@type": "Person",
+        "name": "J. Younger",
+        "familyName": "Younger",
+        "givenName": "J.",
+    }
     assert len(data["author"]) == 4
     assert data["datePublished"] == "2013"
     issue = data["isPartOf"]
