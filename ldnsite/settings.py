@@ -297,7 +297,9 @@ REST_FRAMEWORK = {
     "DEFAULT_THROTTLE_CLASSES": ["ldnsite.api_defaults.AnonThrottle"],
     "DEFAULT_SCHEMA_CLASS": "ldnsite.rest.AutoSchema",
     "EXCEPTION_HANDLER": "ldnsite.rest.exception_handler",
-    "NUM_PROXIES": API_NUM_PROXIES or None,
+    # 0 keys the throttle on the connecting address (REMOTE_ADDR); None would
+    # trust whatever X-Forwarded-For a client sends.
+    "NUM_PROXIES": API_NUM_PROXIES,
     "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
 }
 

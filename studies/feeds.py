@@ -34,6 +34,14 @@ class LatestStudiesFeed(Feed):
     # Atom needs an author for entries that name none (a study without authors).
     author_name = "LDN evidence"
 
+    def __call__(self, request, *args, **kwargs):
+        response = super().__call__(request, *args, **kwargs)
+        # Django dates the feed by its newest entry, which moves backwards when a
+        # study is archived: a reader revalidating with If-Modified-Since would
+        # keep the withdrawn study. The body's ETag tells every change instead.
+        del response["Last-Modified"]
+        return response
+
     def get_feed(self, obj, request):
         feed = super().get_feed(obj, request)
         # Each entry's id is the study's short address (`/studies/<id>/`, which

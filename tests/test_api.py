@@ -273,6 +273,33 @@ def test_anonymous_requests_are_throttled_with_retry_after(api, settings):
     assert int(response["Retry-After"]) > 0
 
 
+def test_a_spoofed_forwarded_for_header_gets_no_new_allowance(api, settings):
+    settings.API_ANON_RATE = "3/minute"
+    statuses = [
+        api.get("/api/v1/glossary/", HTTP_X_FORWARDED_FOR=f"203.0.113.{n}").status_code
+        for n in range(10)
+    ]
+    assert statuses == [200] * 3 + [429] * 7
+
+
+def test_behind_a_trusted_proxy_the_client_address_is_the_proxys_last_entry(
+    api, settings
+):
+    settings.API_ANON_RATE = "2/minute"
+    settings.REST_FRAMEWORK = {**settings.REST_FRAMEWORK, "NUM_PROXIES": 1}
+
+    def get(forwarded):
+        return api.get("/api/v1/glossary/", HTTP_X_FORWARDED_FOR=forwarded)
+
+    # The proxy appends the real client; anything before it is the client's own.
+    assert [get(f"{n}.0.0.1, 198.51.100.7").status_code for n in range(3)] == [
+        200,
+        200,
+        429,
+    ]
+    assert get("198.51.100.8").status_code == 200
+
+
 def test_staff_with_a_token_are_not_throttled(api_as, editor, settings):
     settings.API_ANON_RATE = "2/minute"
     client = api_as(editor)

@@ -13,6 +13,7 @@ from django.test import RequestFactory
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.html import escape
+from django.utils.http import http_date
 
 from ldnsite.context_processors import canonical_url
 from tests.factories import (
@@ -221,6 +222,28 @@ def test_feed_lists_the_20_newest_published_studies_newest_first(client):
     entries = parse_feed(client).entries
     assert [e.title for e in entries] == [str(s) for s in studies[:20]]
     assert not any(e.title.startswith("Hidden") for e in entries)
+
+
+@pytest.mark.django_db
+def test_a_reader_revalidating_after_an_archive_gets_the_feed_without_it(client):
+    now = timezone.now()
+    older = make_study(title="Older", published_at=now - datetime.timedelta(days=9))
+    newer = make_study(title="Withdrawn", published_at=now - datetime.timedelta(days=1))
+    first = client.get(reverse("studies-feed"))
+    newer.status = "archived"
+    newer.save()
+
+    again = client.get(
+        reverse("studies-feed"),
+        HTTP_IF_MODIFIED_SINCE=first.get("Last-Modified") or http_date(),
+        HTTP_IF_NONE_MATCH=first["ETag"],
+    )
+    assert again.status_code == 200
+    titles = [e.title for e in feedparser.parse(again.content).entries]
+    assert titles == [str(older)]
+    # The ETag alone answers an unchanged feed.
+    unchanged = client.get(reverse("studies-feed"), HTTP_IF_NONE_MATCH=again["ETag"])
+    assert unchanged.status_code == 304
 
 
 @pytest.mark.django_db
