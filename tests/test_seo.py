@@ -236,7 +236,6 @@ def test_a_reader_revalidating_after_an_archive_gets_the_feed_without_it(client)
     again = client.get(
         reverse("studies-feed"),
         HTTP_IF_MODIFIED_SINCE=first.get("Last-Modified") or http_date(),
-        HTTP_IF_NONE_MATCH=first["ETag"],
     )
     assert again.status_code == 200
     titles = [e.title for e in feedparser.parse(again.content).entries]
