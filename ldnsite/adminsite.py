@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import functools
+
 from django.apps import apps
 from django.contrib import admin
 from django.contrib.admin.apps import AdminConfig
+from django.http import HttpResponseBadRequest
 from django.urls import reverse
 
 
@@ -40,6 +43,29 @@ class LDNAdminSite(admin.AdminSite):
                 }
             )
         return rows
+
+    def admin_view(self, view, cacheable=False):
+        """Every admin page refuses a NUL character in its query string (400).
+
+        NUL reaches no database column (PostgreSQL refuses it in text), so a filter,
+        search or autocomplete term holding one can match nothing.
+        """
+        inner = super().admin_view(view, cacheable)
+
+        @functools.wraps(inner)
+        def checked(request, *args, **kwargs):
+            if any(
+                "\x00" in key or "\x00" in value
+                for key, values in request.GET.lists()
+                for value in values
+            ):
+                return HttpResponseBadRequest(
+                    "A NUL character is not allowed in a query.",
+                    content_type="text/plain; charset=utf-8",
+                )
+            return inner(request, *args, **kwargs)
+
+        return checked
 
     def index(self, request, extra_context=None):
         overdue = self.review_overdue(request)

@@ -5,9 +5,73 @@ Kept apart from `ldnsite.rest`: DRF imports these while it defines its own views
 
 from __future__ import annotations
 
+import codecs
+import json
+
 from django.conf import settings
+from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import JSONParser as DRFJSONParser
 from rest_framework.throttling import AnonRateThrottle
+
+# Deeper JSON than any of our payloads needs is refused before it is parsed:
+# Python's parser would otherwise recurse until it fails with a RecursionError.
+MAX_JSON_DEPTH = 32
+
+
+def _too_deep(text: str, limit: int = MAX_JSON_DEPTH) -> bool:
+    """Whether brackets nest deeper than `limit` (strings skipped), in one pass."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > limit:
+                return True
+        elif char in "]}":
+            depth -= 1
+    return False
+
+
+class JSONParser(DRFJSONParser):
+    """DRF's JSON parser, refusing what it would fail on with a 500: bytes that
+    are not UTF-8, deep nesting and lone surrogates (`"\\ud800"`), each a 400."""
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        parser_context = parser_context or {}
+        encoding = parser_context.get("encoding", settings.DEFAULT_CHARSET)
+        try:
+            text = codecs.getreader(encoding)(stream).read()
+        except UnicodeDecodeError:
+            raise ParseError(f"The request body is not valid {encoding}.") from None
+        if _too_deep(text):
+            raise ParseError(
+                f"JSON nested deeper than {MAX_JSON_DEPTH} levels is not accepted."
+            )
+        try:
+            data = json.loads(text, parse_constant=_refuse_constant)
+        except (ValueError, RecursionError) as exc:
+            raise ParseError(f"JSON parse error: {exc}") from None
+        try:
+            json.dumps(data, ensure_ascii=False).encode("utf-8")
+        except UnicodeEncodeError:
+            raise ParseError(
+                "The JSON holds a lone surrogate (e.g. \\ud800), which is not text."
+            ) from None
+        return data
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not a JSON number")
 
 
 class Pagination(PageNumberPagination):

@@ -12,9 +12,11 @@ from __future__ import annotations
 import datetime
 
 from django.contrib import admin, messages
+from django.contrib.admin.utils import unquote
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import QuerySet
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import update_change_reason
@@ -86,7 +88,38 @@ class CachedChoicesInlineMixin:
         return CachedChoicesFormSet
 
 
-class EditorialAdmin(SimpleHistoryAdmin):
+# Row ids are 64-bit: a larger number names no row (and PostgreSQL refuses it).
+MAX_ID = 2**63 - 1
+
+
+def id_or_404(field, value: str):
+    """`value` as the field's Python value, or a 404 when it cannot name a row."""
+    try:
+        parsed = field.to_python(unquote(value))
+    except (ValidationError, ValueError, TypeError):
+        raise Http404("No such item.") from None
+    if isinstance(parsed, int) and not 0 < parsed <= MAX_ID:
+        raise Http404("No such item.")
+    return parsed
+
+
+class HistoryIdsAdmin(SimpleHistoryAdmin):
+    """History pages answer 404 for ids that cannot name a row (not a 500)."""
+
+    def history_view(self, request, object_id, extra_context=None):
+        id_or_404(self.model._meta.pk, object_id)
+        return super().history_view(request, object_id, extra_context)
+
+    def history_form_view(self, request, object_id, version_id, extra_context=None):
+        id_or_404(self.model._meta.pk, object_id)
+        history_model = getattr(
+            self.model, self.model._meta.simple_history_manager_attribute
+        ).model
+        id_or_404(history_model._meta.pk, version_id)
+        return super().history_form_view(request, object_id, version_id, extra_context)
+
+
+class EditorialAdmin(HistoryIdsAdmin):
     """Base admin for models that inherit `EditorialModel`."""
 
     actions = ["submit_for_review", "publish", "archive", "mark_reviewed_today"]

@@ -3,12 +3,12 @@ from django.contrib import admin
 from django.db import models
 from django.db.models import Count
 from django.forms import Textarea
-from simple_history.admin import SimpleHistoryAdmin
 
 from conditions.admin import MechanismLinkInline
 from ldnsite.editorial_admin import (
     CachedChoicesInlineMixin,
     EditorialAdmin,
+    HistoryIdsAdmin,
     ReviewDueFilter,
 )
 from studies.authors import authors_as_lines, parse_authors
@@ -149,7 +149,7 @@ class StudyAdmin(EditorialAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(SimpleHistoryAdmin):
+class FindingAdmin(HistoryIdsAdmin):
     list_display = ("study", "condition", "outcome", "direction", "effect")
     list_filter = ("direction", "outcome", "study__status", "condition")
     list_select_related = ("study", "condition")
