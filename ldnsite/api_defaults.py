@@ -91,3 +91,10 @@ class AnonThrottle(AnonRateThrottle):
 
     def get_rate(self) -> str:
         return settings.API_ANON_RATE
+
+
+def client_address(request) -> str:
+    """The client's address as the throttle and the admin lockout count it:
+    `REMOTE_ADDR`, or the `API_NUM_PROXIES`-th address from the end of
+    `X-Forwarded-For` when that many proxies are trusted."""
+    return AnonThrottle().get_ident(request)

@@ -6,6 +6,7 @@ README. A malformed value stops start-up with an error that names the variable.
 
 from __future__ import annotations
 
+import datetime
 import os
 from pathlib import Path
 from urllib.parse import urlsplit
@@ -159,6 +160,7 @@ INSTALLED_APPS = [
     "drf_spectacular",
     "drf_spectacular_sidecar",
     "simple_history",
+    "axes",
     "conditions",
     "studies",
 ]
@@ -177,6 +179,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "simple_history.middleware.HistoryRequestMiddleware",
+    # Last, as django-axes asks: turns a lockout into its "locked out" page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "ldnsite.urls"
@@ -206,15 +210,44 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": cache_from_url("CACHE_URL", "locmem://")}
 
+# Only staff have accounts: passwords of at least 12 characters (OWASP ASVS L2).
+PASSWORD_MIN_LENGTH = 12
+_VALIDATORS = "django.contrib.auth.password_validation"
 AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": f"django.contrib.auth.password_validation.{name}"}
-    for name in (
-        "UserAttributeSimilarityValidator",
-        "MinimumLengthValidator",
-        "CommonPasswordValidator",
-        "NumericPasswordValidator",
-    )
+    {"NAME": f"{_VALIDATORS}.UserAttributeSimilarityValidator"},
+    {
+        "NAME": f"{_VALIDATORS}.MinimumLengthValidator",
+        "OPTIONS": {"min_length": PASSWORD_MIN_LENGTH},
+    },
+    {"NAME": f"{_VALIDATORS}.CommonPasswordValidator"},
+    {"NAME": f"{_VALIDATORS}.NumericPasswordValidator"},
 ]
+
+# Django-axes checks every sign-in first: after ADMIN_LOGIN_FAILURE_LIMIT failures
+# for one username (from any address) or from one address (for any username),
+# sign-in is refused for ADMIN_LOGIN_COOLOFF_MINUTES. Attempts are kept in the
+# database, so every app server counts together; staff lift a lockout by
+# deleting its row under "Access attempts" in the admin (or `axes_reset`).
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("ADMIN_LOGIN_FAILURE_LIMIT", 10, minimum=1)
+AXES_COOLOFF_TIME = datetime.timedelta(
+    minutes=env_int("ADMIN_LOGIN_COOLOFF_MINUTES", 30, minimum=1)
+)
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+# The address counted is the one the API throttle keys on (API_NUM_PROXIES).
+AXES_CLIENT_IP_CALLABLE = "ldnsite.api_defaults.client_address"
+AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
+AXES_HTTP_RESPONSE_CODE = 429
+AXES_VERBOSE = False  # no start-up banner; lockouts are still logged as warnings
+
+# Staff sessions end after SESSION_IDLE_MINUTES without a request.
+SESSION_COOKIE_AGE = env_int("SESSION_IDLE_MINUTES", 60, minimum=1) * 60
+SESSION_SAVE_EVERY_REQUEST = True
 
 LANGUAGE_CODE = "en-gb"
 TIME_ZONE = env_str("TIME_ZONE", "UTC")
@@ -336,4 +369,6 @@ LOGGING = {
         "handlers": ["console"],
         "level": env_choice("LOG_LEVEL", "INFO", LOG_LEVELS),
     },
+    # django-axes logs every failed sign-in at INFO; lockouts come as warnings.
+    "loggers": {"axes": {"level": "WARNING"}},
 }
