@@ -166,8 +166,11 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "ldnsite.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Compresses what the ones below produce (and weakens their ETags to match).
+    "ldnsite.middleware.PublicGZipMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     # ETag from the body and 304 answers, for what the next one marks cacheable.
     "django.middleware.http.ConditionalGetMiddleware",
