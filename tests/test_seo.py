@@ -381,3 +381,30 @@ def test_favicon_ico_leads_to_the_site_icon(client):
     response = client.get("/favicon.ico")
     assert response.status_code == 302
     assert response["Location"] == "/static/ldnsite/favicon.svg"
+
+
+# --- Review dates ---------------------------------------------------------------
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("kind", ["condition", "study", "mechanism"])
+def test_a_page_whose_review_is_overdue_says_so_plainly(client, kind):
+    makers = {
+        "condition": make_condition,
+        "study": make_study,
+        "mechanism": make_mechanism,
+    }
+    today = timezone.localdate()
+    overdue = makers[kind](
+        last_reviewed=today - datetime.timedelta(days=400),
+        next_review_due=today - datetime.timedelta(days=1),
+    )
+    current = makers[kind](
+        last_reviewed=today, next_review_due=today + datetime.timedelta(days=30)
+    )
+    body = client.get(overdue.get_absolute_url()).content.decode()
+    assert "This page is due for review." in body
+    assert (today - datetime.timedelta(days=1)).isoformat() in body
+    assert (
+        "due for review" not in client.get(current.get_absolute_url()).content.decode()
+    )
