@@ -135,7 +135,7 @@ def split_pages(pages: str) -> tuple[str, str]:
 
 
 def registry_note(registry_id: str) -> str:
-    """ "Trial registration: NCT01234567": the note RIS and BibTeX carry."""
+    """ "Trial registration: NCT01234567": the note RIS, BibTeX and CSL-JSON carry."""
     return f"{REGISTRY_NOTE}{registry_id}" if registry_id else ""
 
 

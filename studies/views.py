@@ -49,7 +49,9 @@ def json_ld_person(person: dict[str, str]) -> dict[str, str]:
     return data
 
 
-def study_json_ld(c: dict[str, Any], study: Study, findings, build_uri) -> dict:
+def study_json_ld(
+    c: dict[str, Any], study: Study, findings, build_uri
+) -> dict[str, Any]:
     """schema.org `ScholarlyArticle` for a study page from its citation record `c`.
 
     `build_uri` makes URLs absolute. Volume and issue sit on a `PublicationIssue`
