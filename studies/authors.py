@@ -155,6 +155,20 @@ def _is_bare_family(text: str) -> bool:
     return not is_initials(last) and all(p.lower() in PARTICLES for p in particles)
 
 
+def _is_one_name(chunk: str) -> bool:
+    """In a ";" list: "{Smith & Nephew}" or "Ruiz Mendoza, Ana María" is one name.
+
+    A chunk with one comma is "Family, Given" unless it is a Vancouver list
+    ("Younger J, Parkitny L": the part before the comma ends in initials).
+    """
+    if chunk.startswith("{") and chunk.endswith("}"):
+        return True
+    if chunk.count(",") != 1:
+        return False
+    before = chunk.partition(",")[0].split(" ")
+    return not (len(before) > 1 and is_initials(before[-1]))
+
+
 def split_author_text(text: str) -> list[str]:
     """The names in a pasted list, in order (an "et al." marker kept as is)."""
     text = unicodedata.normalize("NFC", text or "").strip()
@@ -162,12 +176,16 @@ def split_author_text(text: str) -> list[str]:
         return []
     if "\n" in text:
         return [line for line in (_clean(x) for x in text.splitlines()) if line]
-    if ";" in text:
+    semicolons = ";" in text
+    if semicolons:
         chunks = [c for c in (_clean(c) for c in text.split(";")) if c]
     else:
         chunks = [text]
     names: list[str] = []
     for chunk in chunks:
+        if semicolons and _is_one_name(chunk):
+            names.append(chunk)
+            continue
         pieces = [p for p in (_clean(p) for p in _AND.split(chunk)) if p]
         for piece in pieces:
             names.extend(_split_comma_list(piece))

@@ -15,7 +15,14 @@ from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
 from studies import evidence
 from studies.authors import natural_name
 from studies.evidence_map import SYMBOLS, direction_counts, evidence_map
-from studies.exports import citation, plain_citation
+from studies.exports import (
+    CITATION_STYLES,
+    citation,
+    citation_style,
+    formatted_citation,
+    highwire_tags,
+    missing_citation_parts,
+)
 from studies.filters import StudyFilter
 from studies.models import Finding, Outcome, Study
 
@@ -42,13 +49,14 @@ def json_ld_person(person: dict[str, str]) -> dict[str, str]:
     return data
 
 
-def study_json_ld(study: Study, findings, build_uri) -> dict[str, Any]:
-    """schema.org `ScholarlyArticle` for a study page; `build_uri` makes URLs absolute.
+def study_json_ld(
+    c: dict[str, Any], study: Study, findings, build_uri
+) -> dict[str, Any]:
+    """schema.org `ScholarlyArticle` for a study page from its citation record `c`.
 
-    Volume and issue sit on a `PublicationIssue` inside a `PublicationVolume`
-    inside the `Periodical`, as schema.org models them.
+    `build_uri` makes URLs absolute. Volume and issue sit on a `PublicationIssue`
+    inside a `PublicationVolume` inside the `Periodical`, as schema.org models them.
     """
-    c = citation(study)
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "ScholarlyArticle",
@@ -139,17 +147,31 @@ class StudyDetailView(PublishedOrPreviewMixin, DetailView):
     def get_context_data(self, **kwargs):
         study = self.object
         findings = self.get_findings()
+        build_uri = self.request.build_absolute_uri
+        record = citation(study, html_url=build_uri(study.get_absolute_url()))
+        missing = missing_citation_parts(record)
+        style = citation_style(self.request.GET.get("style"))
         return super().get_context_data(
             findings=findings,
             mechanisms=study.mechanisms.published(),
             level_label=evidence.EvidenceLevel(study.evidence_level).label,
             registry_url=registry_url(study.registry_id),
-            formatted_citation=plain_citation(citation(study)),
-            structured_data=study_json_ld(
-                study, findings, self.request.build_absolute_uri
-            ),
+            citation_missing=_missing_phrase(missing),
+            citation_style=style,
+            citation_styles=CITATION_STYLES.values(),
+            formatted_citation="" if missing else formatted_citation(record, style),
+            highwire_tags=highwire_tags(record),
+            structured_data=study_json_ld(record, study, findings, build_uri),
             **kwargs,
         )
+
+
+def _missing_phrase(parts: list[str]) -> str:
+    """["journal", "year"] → "journal and year are"; [] → ""."""
+    if not parts:
+        return ""
+    words = parts[0] if len(parts) == 1 else f"{', '.join(parts[:-1])} and {parts[-1]}"
+    return f"{words} {'are' if len(parts) > 1 or parts == ['authors'] else 'is'}"
 
 
 class StudyListView(FilteredListView):

@@ -10,6 +10,7 @@ import bibtexparser
 import pytest
 import rispy
 
+from studies.authors import parse_authors
 from studies.exports import bibtex_entry, citation, csl_item, ris_entry
 from tests.factories import (
     make_condition,
@@ -245,8 +246,10 @@ def test_csv_export_round_trips(api, cited):
     text = api.get("/api/v1/studies/", {"format": "csv"}).content.decode()
     (row,) = list(csv.DictReader(io.StringIO(text)))
     expected = _expected(cited)
+    assert list(row) == list(expected)  # one column per record key
     assert row["title"] == expected["title"]
-    assert row["authors"] == "Younger J, Noor N, McCue R"
+    assert row["authors"] == "Younger, J.; Noor, N.; McCue, R."
+    assert parse_authors(row["authors"]) == (expected["authors"], False)
     assert row["doi"] == expected["doi"]
     assert int(row["pmid"]) == expected["pmid"]
     assert int(row["year"]) == expected["year"]

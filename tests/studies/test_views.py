@@ -12,8 +12,9 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.text import capfirst
 
+from studies import exports
 from studies.evidence import DESIGN_LEVEL, GRADE_RULES, Design, EvidenceLevel, Grade
-from studies.exports import citation, plain_citation
+from studies.exports import citation, formatted_citation
 from studies.models import StudyMechanism
 from studies.views import registry_url
 from tests.factories import (
@@ -376,8 +377,7 @@ def test_the_study_page_shows_the_full_citation_links_and_facts(client, full_stu
     assert 'href="https://clinicaltrials.gov/study/NCT00568555"' in body
     text = text_of(response)
     for expected in [
-        "Younger J, Noor N, McCue R, Mackey S. (2013). Low-dose naltrexone for "
-        "fibromyalgia. Arthritis & Rheumatism , 65(2), 529-538.",
+        "Younger J, Noor N, McCue R, Mackey S Arthritis & Rheumatism 2013",
         "Crossover randomised controlled trial",
         "Level 2: randomised controlled trial",
         "Participants 31",
@@ -398,18 +398,159 @@ def test_the_study_page_shows_the_full_citation_links_and_facts(client, full_stu
         assert f'href="{api_url}?format={fmt}"' in body
 
 
-def test_the_study_page_offers_a_plain_citation_to_copy(client, full_study):
-    body = client.get(full_study.get_absolute_url()).content.decode()
-    match = re.search(r'<pre class="citation-text"[^>]*>(.*?)</pre>', body, re.S)
-    assert match
-    assert html.unescape(match.group(1)) == (
+def citation_text(response) -> str:
+    """The formatted citation's HTML, as the page shows it."""
+    assert response.status_code == 200
+    body = response.content.decode()
+    match = re.search(r'<p class="citation-text"[^>]*>(.*?)</p>', body, re.S)
+    assert match, "no formatted citation"
+    return match.group(1)
+
+
+def test_the_study_page_offers_a_vancouver_citation_to_copy(client, full_study):
+    response = client.get(full_study.get_absolute_url())
+    assert html.unescape(citation_text(response)) == (
         "Younger J, Noor N, McCue R, Mackey S. Low-dose naltrexone for fibromyalgia. "
-        "Arthritis & Rheumatism. 2013;65(2):529-538. doi:10.1002/art.37734 "
-        "PMID: 23359310."
+        "Arthritis & Rheumatism. 2013;65(2):529–38. doi:10.1002/art.37734 "
+        "PubMed PMID: 23359310."
     )
-    assert "<figcaption>" in body
+    body = response.content.decode()
+    assert "<figcaption>Vancouver citation, ready to copy</figcaption>" in body
+    assert "data-copy-button" in body
     assert 'src="/static/ldnsite/copy-citation.js" defer' in body
     assert "<script>" not in body  # no inline script
+
+
+@pytest.mark.parametrize(
+    ("style", "expected"),
+    [
+        (
+            "apa",
+            "Younger, J., Noor, N., McCue, R., &amp; Mackey, S. (2013). Low-dose "
+            "naltrexone for fibromyalgia. <i>Arthritis &amp; Rheumatism</i>, "
+            "<i>65</i>(2), 529–538. https://doi.org/10.1002/art.37734",
+        ),
+        (
+            "ama",
+            "Younger J, Noor N, McCue R, Mackey S. Low-dose naltrexone for "
+            "fibromyalgia. <i>Arthritis &amp; Rheumatism</i>. 2013;65(2):529-538. "
+            "doi:10.1002/art.37734",
+        ),
+    ],
+)
+def test_apa_and_ama_are_on_offer(client, full_study, style, expected):
+    response = client.get(full_study.get_absolute_url(), {"style": style})
+    assert citation_text(response) == expected
+    body = response.content.decode()
+    label = exports.CITATION_STYLES[style].label
+    assert f'<a href="?style={style}#cite-heading" aria-current="true">{label}</a>' in (
+        body
+    )
+    assert '<a href="?style=vancouver#cite-heading">Vancouver</a>' in body
+
+
+@pytest.mark.parametrize("style", ["harvard", "", "APA", "x" * 500, "%00"])
+def test_an_unknown_style_gives_the_vancouver_citation(client, full_study, style):
+    response = client.get(full_study.get_absolute_url(), {"style": style})
+    assert citation_text(response).startswith("Younger J, Noor N, McCue R, Mackey S.")
+    assert "aria-current" in response.content.decode()
+
+
+def test_the_citation_styles_are_parsed_once_not_per_request(
+    client, full_study, monkeypatch
+):
+    parsed = []
+    real = exports.CitationStylesStyle
+
+    def counting(*args, **kwargs):
+        parsed.append(args)
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(exports, "CitationStylesStyle", counting)
+    for _ in range(3):
+        for style in ["vancouver", "apa", "ama"]:
+            citation_text(client.get(full_study.get_absolute_url(), {"style": style}))
+    assert len(parsed) <= 3  # at most once per style, whatever was cached before
+
+
+def test_a_truncated_author_list_ends_in_one_full_stop(client):
+    study = make_study(authors="Bested K, et al.", journal="Gut", year=2015)
+    text = citation_text(client.get(study.get_absolute_url()))
+    assert text.startswith("Bested K, et al. Study ")
+    assert ".." not in text
+
+
+def test_the_issue_is_kept_when_there_is_no_volume():
+    study = make_study(journal="Gut", year=2015, volume="", issue="3", pages="7-9")
+    assert "Gut. 2015;(3):7–9." in formatted_citation(citation(study))
+
+
+def test_a_long_author_list_is_cut_after_six_names_in_vancouver():
+    study = make_study(
+        title="Seven authors.",
+        authors="Ash A, Birch B, Cedar C, Dale D, Elm E, Fern F, Gorse G",
+    )
+    assert formatted_citation(citation(study)).startswith(
+        "Ash A, Birch B, Cedar C, Dale D, Elm E, Fern F, et al. Seven authors. "
+    )
+
+
+def test_a_title_cannot_run_script_in_the_citation(client):
+    study = make_study(title=XSS, journal="J <b>Bold</b> & Co")
+    text = citation_text(client.get(study.get_absolute_url()))
+    assert "<script" not in text and "<img" not in text and "<b>" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in text
+    assert "J &lt;b&gt;Bold&lt;/b&gt; &amp; Co" in text
+
+
+@pytest.mark.parametrize(
+    ("fields", "missing"),
+    [
+        ({"authors": ""}, "authors are"),
+        ({"journal": ""}, "journal is"),
+        ({"year": None}, "year is"),
+        ({"authors": "", "journal": "", "year": None}, "authors, journal and year are"),
+    ],
+)
+def test_a_study_without_a_full_citation_says_so(client, fields, missing):
+    study = make_study(**fields)
+    response = client.get(study.get_absolute_url())
+    body = response.content.decode()
+    assert "Citation incomplete" in body
+    assert f"This study's {missing} not recorded" in body
+    assert "Cite this study" not in body and "citation-text" not in body
+    api_url = reverse("study-detail", args=[study.pk])
+    for fmt in ["ris", "bibtex", "csljson"]:
+        assert f"?format={fmt}" not in body
+    assert f'href="{api_url}?format=csv"' in body
+
+
+def test_the_study_page_carries_highwire_citation_tags(client, full_study):
+    body = client.get(full_study.get_absolute_url()).content.decode()
+    tags = re.findall(r'<meta name="(citation_\w+)" content="([^"]*)">', body)
+    assert tags == [
+        ("citation_title", "Low-dose naltrexone for fibromyalgia"),
+        ("citation_author", "Younger, J."),
+        ("citation_author", "Noor, N."),
+        ("citation_author", "McCue, R."),
+        ("citation_author", "Mackey, S."),
+        ("citation_publication_date", "2013"),
+        ("citation_journal_title", "Arthritis &amp; Rheumatism"),
+        ("citation_volume", "65"),
+        ("citation_issue", "2"),
+        ("citation_firstpage", "529"),
+        ("citation_lastpage", "538"),
+        ("citation_doi", "10.1002/art.37734"),
+        ("citation_pmid", "23359310"),
+        ("citation_public_url", f"http://testserver{full_study.get_absolute_url()}"),
+    ]
+
+
+def test_highwire_tags_are_only_those_with_values(client):
+    study = make_study(authors="", journal="", year=None, volume="", pages="")
+    body = client.get(study.get_absolute_url()).content.decode()
+    names = re.findall(r'<meta name="(citation_\w+)"', body)
+    assert names == ["citation_title", "citation_public_url"]
 
 
 def test_a_registry_id_that_is_not_an_nct_number_is_shown_as_text(client):
@@ -419,19 +560,10 @@ def test_a_registry_id_that_is_not_an_nct_number_is_shown_as_text(client):
     assert "clinicaltrials.gov" not in body
 
 
-def test_registry_links_and_plain_citations():
+def test_registry_links():
     assert registry_url("nct01234567") == "https://clinicaltrials.gov/study/NCT01234567"
     assert registry_url("NCT123") == ""
     assert registry_url("EUCTR2010-01") == ""
-    study = make_study(
-        title="Seven authors.",
-        authors="Ash A, Birch B, Cedar C, Dale D, Elm E, Fern F, Gorse G",
-        journal="",
-        year=None,
-    )
-    assert plain_citation(citation(study)) == (
-        "Ash A, Birch B, Cedar C, Dale D, Elm E, Fern F, et al. Seven authors."
-    )
 
 
 def test_the_study_page_has_open_graph_and_a_description(client, full_study):

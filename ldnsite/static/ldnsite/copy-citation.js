@@ -1,4 +1,4 @@
-// Adds a "Copy citation" button after each <pre data-copy-button>. Without this
+// Adds a "Copy citation" button after each [data-copy-button] element. Without this
 // script (or without clipboard access) the citation stays plain selectable text.
 (function () {
   "use strict";
