@@ -61,7 +61,7 @@ class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
     def base_queryset(self):
         return (
             Condition.objects.for_api_detail()
-            .select_related("reviewed_by")
+            .select_related("reviewed_by__staff_profile")
             .prefetch_related(
                 Prefetch(
                     "faq_entries",
@@ -179,7 +179,9 @@ class MechanismDetailView(PublishedOrPreviewMixin, DetailView):
     template_name = "conditions/mechanism_detail.html"
 
     def base_queryset(self):
-        return Mechanism.objects.select_related("reviewed_by").prefetch_related(
+        return Mechanism.objects.select_related(
+            "reviewed_by__staff_profile"
+        ).prefetch_related(
             Prefetch(
                 "conditions",
                 queryset=Condition.objects.published(),

@@ -116,7 +116,7 @@ class StudyDetailView(PublishedOrPreviewMixin, DetailView):
     template_name = "studies/study_detail.html"
 
     def base_queryset(self):
-        return Study.objects.select_related("reviewed_by")
+        return Study.objects.select_related("reviewed_by__staff_profile")
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()

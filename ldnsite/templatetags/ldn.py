@@ -6,6 +6,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from ldnsite.markdown import render_markdown
+from ldnsite.staff import reviewer_credit
 
 register = template.Library()
 
@@ -40,3 +41,17 @@ def json_ld(data: dict):
         '<script type="application/ld+json">{}</script>',
         mark_safe(text.translate(_JSON_ESCAPES)),
     )
+
+
+@register.filter(name="reviewer_credit")
+def reviewer_credit_filter(user):
+    """`{{ item.reviewed_by|reviewer_credit }}`: name as shown, then credentials.
+
+    Never the login name (see `ldnsite.staff.reviewer_credit`).
+    """
+    credit = reviewer_credit(user)
+    if credit is None:
+        return ""
+    if credit["credentials"]:
+        return format_html("{}, {}", credit["name"], credit["credentials"])
+    return credit["name"]
