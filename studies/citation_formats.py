@@ -91,7 +91,7 @@ class ParsedRecord:
 
     position: int  # 1-based, across the whole import
     label: str  # where it is in the file, e.g. "record 3 (Younger 2014)"
-    values: dict[str, Any] = field(default_factory=dict)
+    values: dict[str, Any] = field(default_factory=lambda: empty_values())
     errors: dict[str, list[str]] = field(default_factory=dict)
     ignored: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
@@ -318,8 +318,6 @@ def design_from_words(words: Iterable[str], record: ParsedRecord) -> None:
 def finish(record: ParsedRecord) -> ParsedRecord:
     """Fill missing keys, normalise, and check every value with the model's rules."""
     values = record.values
-    for key in RECORD_KEYS:
-        values.setdefault(key, _EMPTY[key]())
     for key in ("title", "journal", "volume", "issue", "pages", "registry_id", "url"):
         values[key] = one_line(values[key])
     values["title"] = values["title"].rstrip(".").strip() if values["title"] else ""
@@ -374,6 +372,11 @@ _EMPTY: dict[str, Callable[[], Any]] = {
     "pmid": lambda: None,
     "sample_size": lambda: None,
 }
+
+
+def empty_values() -> dict[str, Any]:
+    """A record with every key and nothing in it (design: other / not stated)."""
+    return {**{key: _EMPTY[key]() for key in RECORD_KEYS}, "design": "other"}
 
 
 def _label(number: int, values: dict[str, Any], key: str = "") -> str:

@@ -139,14 +139,15 @@ class DuplicateIndex:
             self.by_author[work.author].append(work)
 
     def find(self, work: Work) -> Match | None:
-        """The first work this one duplicates (DOI, then PMID, then best title)."""
+        """The work this one duplicates (DOI, then PMID, then the best title).
+
+        `work` itself must not be in the index yet.
+        """
         for found in (self.by_doi.get(work.doi), self.by_pmid.get(work.pmid)):
-            if found is not None and found.ref != work.ref:
+            if found is not None:
                 return compare(work, found)
         best = None
         for other in self.by_author.get(work.author, ()):
-            if other.ref == work.ref:
-                continue
             match = compare(work, other)
             if match and (best is None or (match.score or 0) > (best.score or 0)):
                 best = match

@@ -73,7 +73,15 @@ SLUG_TRIES = 5
 
 
 class CitationImportError(Exception):
-    """The import was refused as a whole (nothing was written)."""
+    """The import was refused as a whole (nothing was written).
+
+    `field` names what was wrong for an API answer ("records" for a position
+    that does not exist).
+    """
+
+    def __init__(self, message: str, *, field: str = "non_field_errors"):
+        super().__init__(message)
+        self.field = field
 
 
 @dataclass(frozen=True)
@@ -244,7 +252,10 @@ def _slugs(reports: list[RecordReport]) -> dict[int, str]:
     """A unique slug per new record: title (and year), suffixed on a clash."""
     bases = {}
     for report in reports:
-        base = slugify(report.values["title"])[:180].strip("-") or "study"
+        base = slugify(report.values["title"])
+        if len(base) > 80:  # cut at a word
+            base = base[:81].rsplit("-", 1)[0]
+        base = base.strip("-") or "study"
         if report.values.get("year"):
             base = f"{base}-{report.values['year']}"
         bases[report.position] = base
@@ -298,7 +309,8 @@ def citations_import(
         if unknown:
             raise CitationImportError(
                 f"No record at position(s) {', '.join(map(str, unknown))}: the file "
-                f"has records 1 to {len(report.records)}."
+                f"has records 1 to {len(report.records)}.",
+                field="records",
             )
     reason = f"Imported from {report.source}"[:100]
     user = user if user is not None and user.is_authenticated else None
@@ -380,7 +392,7 @@ def _fill(report: ImportReport, chosen: set[int], user, reason: str) -> None:
             for name in _fillable(
                 {name: getattr(study, name) for name in FILLABLE}, r.values
             )
-            if (name, r.values[name]) not in taken
+            if name not in ("doi", "pmid") or (name, r.values[name]) not in taken
         ]
         for name in filled:
             setattr(study, name, r.values[name])
