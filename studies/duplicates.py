@@ -102,14 +102,15 @@ def compare(a: Work, b: Work) -> Match | None:
         return Match(b.ref, b.label, "same PubMed ID")
     if not (a.author and a.title and a.author == b.author and b.title):
         return None
-    score = round(fuzz.token_sort_ratio(a.title, b.title))
+    exact = fuzz.token_sort_ratio(a.title, b.title)
+    score = int(exact)  # shown rounded down, so "100%" means the same words
     close = a.year is not None and b.year is not None
     close = close and abs(a.year - b.year) <= YEAR_SLACK
-    if close and score >= TITLE_SCORE:
+    if close and exact >= TITLE_SCORE:
         return Match(
             b.ref, b.label, f"same title, year and first author (title {score}%)", score
         )
-    if score >= SAME_TITLE_SCORE:
+    if exact >= SAME_TITLE_SCORE:
         years = (
             f"years {a.year} and {b.year}" if a.year and b.year else "a year missing"
         )
