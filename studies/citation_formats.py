@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import logging
 import re
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -494,6 +495,8 @@ BIBTEX_USED = {
     "issue", "pages", "doi", "pmid", "url", "abstract", "keywords", "note", "eprint",
     "eprinttype", "type",
 }  # fmt: skip
+# bibtexparser logs every block it cannot read; the report lists them instead.
+logging.getLogger("bibtexparser").setLevel(logging.ERROR)
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
 
