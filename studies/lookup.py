@@ -81,7 +81,7 @@ def _client() -> httpx.Client:
 def _crossref(client: httpx.Client, doi: str, result: LookupResult) -> dict | None:
     base = settings.CROSSREF_API_URL.rstrip("/")
     url = (
-        f"{base}/works/{quote(doi, safe='')}/transform/"
+        f"{base}/works/{quote(doi, safe='/')}/transform/"
         "application/vnd.citationstyles.csl+json"
     )
     try:
