@@ -409,11 +409,8 @@ def read_ris(text: str) -> list[ParsedRecord]:
     starts = [m.start() for m in _RIS_START.finditer(text)]
     if not starts:
         raise CitationFileError("No RIS record found: a record starts with “TY  - ”.")
-    if text[: starts[0]].strip():
-        raise CitationFileError(
-            "The RIS file has text before its first “TY  - ” line: "
-            f"“{one_line(text[: starts[0]])[:60]}”. Nothing may come before TY."
-        )
+    # Text before the first TY (some databases write "Provider: …" lines there)
+    # belongs to no record and is skipped.
     records = []
     for number, (start, end) in enumerate(
         zip(starts, [*starts[1:], len(text)], strict=True), start=1
@@ -467,7 +464,13 @@ def _ris_record(entry: dict[str, Any], record: ParsedRecord) -> None:
     start, end = _first(entry.get("start_page")), _first(entry.get("end_page"))
     v["pages"] = f"{start}-{end}" if start and end and start != end else start or end
     v["doi"] = _first(entry.get("doi"))
-    v["pmid"] = pmid_from(entry.get("accession_number"), record)
+    # AN holds the PubMed ID in PubMed's and most managers' exports, but other
+    # databases' numbers too ("WOS:000331…"): only a number is taken as a PMID.
+    accession = _first(entry.get("accession_number"))
+    if _PMID.match(accession):
+        v["pmid"] = pmid_from(accession, record)
+    elif accession:
+        record.ignored.append("accession number (AN)")
     v["abstract"] = _first(entry.get("abstract"), entry.get("notes_abstract"))
     v["keywords"] = list(entry.get("keywords") or [])
     urls = [u for u in entry.get("urls") or [] if "doi.org/" not in u.lower()]

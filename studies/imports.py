@@ -157,17 +157,22 @@ class ImportReport:
     def summary(self) -> str:
         counts = self.counts
         line = (
-            f"{len(self.records)} records: {counts[NEW]} new, {counts[DUPLICATE]} "
-            f"duplicates of existing studies, {counts[DUPLICATE_IN_FILE]} duplicates "
-            f"within the file, {counts[INVALID]} invalid."
+            f"{_n(len(self.records), 'record')}: {counts[NEW]} new, "
+            f"{_n(counts[DUPLICATE], 'duplicate')} of existing studies, "
+            f"{_n(counts[DUPLICATE_IN_FILE], 'duplicate')} within the file, "
+            f"{counts[INVALID]} invalid."
         )
         if self.dry_run:
             return line + " Nothing was written (preview)."
+        created = _n(self.outcome_count("created"), "draft study", "draft studies")
         return line + (
-            f" Created {self.outcome_count('created')} draft studies, filled "
-            f"empty fields of {self.outcome_count('filled')}, skipped "
-            f"{self.outcome_count('skipped')}."
+            f" Created {created}, filled empty fields of "
+            f"{self.outcome_count('filled')}, skipped {self.outcome_count('skipped')}."
         )
+
+
+def _n(count: int, singular: str, plural: str = "") -> str:
+    return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
 
 def _read(documents: Sequence[CitationDocument]) -> list[tuple[ParsedRecord, str, str]]:

@@ -150,9 +150,21 @@ def test_ris_records_with_their_fields_and_what_was_ignored():
     assert records[6].values["design"] == "narrative_review"
 
 
-def test_ris_text_before_the_first_record_is_a_malformed_file():
-    with pytest.raises(CitationFileError, match="before its first"):
-        parse_citations("1.\nTY  - JOUR\nTI  - A\nER  - \n", format="ris")
+def test_a_ris_accession_number_that_is_not_a_pmid_is_ignored_not_an_error():
+    [record] = parse_citations("TY  - JOUR\nTI  - A\nAN  - WOS:000331\nER  - \n")[1]
+    assert record.valid and record.values["pmid"] is None
+    assert record.ignored == ["accession number (AN)"]
+
+
+def test_ris_header_lines_before_the_first_record_are_skipped():
+    text = "Provider: Example\nDatabase: X\n\nTY  - JOUR\nTI  - A\nER  - \n"
+    [record] = parse_citations(text)[1]
+    assert record.valid and record.values["title"] == "A"
+
+
+def test_ris_without_any_record_is_a_malformed_file():
+    with pytest.raises(CitationFileError, match="No RIS record"):
+        parse_citations("Provider: Example\n", format="ris")
 
 
 def test_a_ris_record_without_its_end_line_is_invalid_and_the_others_read():

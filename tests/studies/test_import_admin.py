@@ -94,7 +94,7 @@ def test_upload_preview_then_confirm_creates_drafts_with_history(
     ]
     html = response.content.decode()
     younger = seeded["younger"]
-    assert "2 new, 2 duplicates of existing studies, 1 duplicates within" in html
+    assert "2 new, 2 duplicates of existing studies, 1 duplicate within" in html
     assert reverse("admin:studies_study_change", args=[younger.pk]) in html
     assert "would fill: doi, pmid, abstract, keywords" in html
     assert "The record has no PMID line." in html

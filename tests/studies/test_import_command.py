@@ -31,7 +31,7 @@ def test_dry_run_prints_each_record_and_a_summary_and_writes_nothing(seeded):
     )
     assert "        ignored: affiliation (AD), ISSN (IS)" in lines[1]
     assert lines[-1] == (
-        "6 records: 2 new, 2 duplicates of existing studies, 1 duplicates within "
+        "6 records: 2 new, 2 duplicates of existing studies, 1 duplicate within "
         "the file, 1 invalid. Nothing was written (preview)."
     )
     assert Study.objects.count() == count

@@ -106,7 +106,7 @@ def test_the_report_says_why_in_words(seeded):
     # The seeded study has no DOI, PMID, abstract or keywords: the record may fill them.
     assert report.records[0].fillable == ["doi", "pmid", "abstract", "keywords"]
     assert report.summary() == (
-        "6 records: 2 new, 2 duplicates of existing studies, 1 duplicates within "
+        "6 records: 2 new, 2 duplicates of existing studies, 1 duplicate within "
         "the file, 1 invalid. Nothing was written (preview)."
     )
 
