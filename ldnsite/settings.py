@@ -334,6 +334,9 @@ CROSSREF_API_URL = env_str("CROSSREF_API_URL", "https://api.crossref.org")
 PUBMED_EUTILS_URL = env_str(
     "PUBMED_EUTILS_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
 )
+# The admin's import confirmation posts one checkbox per record (up to 2,000,
+# `studies.citation_formats.MAX_RECORDS`); Django's default allows 1,000 fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2500
 # Seconds to wait for a connection and for an answer.
 CITATION_LOOKUP_TIMEOUT = env_int("CITATION_LOOKUP_TIMEOUT", 10, minimum=1)
 # Crossref asks clients to name a contact address (its "polite pool").

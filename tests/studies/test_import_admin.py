@@ -149,6 +149,25 @@ def test_a_tampered_preview_imports_nothing(editor_client, seeded):
     assert Study.objects.count() == count
 
 
+def test_more_than_a_thousand_ticked_records_can_be_confirmed(editor_client, db):
+    text = "".join(
+        f"TY  - JOUR\nTI  - Paper {n}\nAU  - Roe{n}, R.\nPY  - 2020\nER  - \n"
+        for n in range(1200)
+    )
+    response = preview(editor_client, text=text)
+    assert len(ticked(response)) == 1200
+    done = editor_client.post(
+        IMPORT,
+        {
+            "step": "confirm",
+            "token": response.context["token"],
+            "records": [str(n) for n in range(1, 1201)],
+        },
+    )
+    assert done.status_code == 200
+    assert Study.objects.filter(status=Status.DRAFT).count() == 1200
+
+
 def test_pasted_text_of_no_known_format_shows_the_reason(editor_client, db):
     response = preview(editor_client, text="Younger J. A paper. 2014.")
     assert "Could not tell the format" in response.content.decode()
