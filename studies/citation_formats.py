@@ -500,11 +500,15 @@ BIBTEX_USED = {
 }  # fmt: skip
 # bibtexparser logs every block it cannot read; the report lists them instead.
 logging.getLogger("bibtexparser").setLevel(logging.ERROR)
+_BARE_SPECIALS = re.compile(r"(?<!\\)([&%])")
 _LATEX = LatexNodes2Text(math_mode="verbatim", strict_latex_spaces=True)
 
 
 def latex_text(value: str) -> str:
     """LaTeX accents and escapes decoded, protecting braces stripped."""
+    # A bare "&" or "%" (common in exported files, though BibTeX wants "\&") is
+    # text here, not LaTeX's column separator or comment.
+    value = _BARE_SPECIALS.sub(r"\\\1", value)
     try:
         text = _LATEX.latex_to_text(value)
     except Exception:  # pylatexenc is lenient; keep the raw text if it is not

@@ -215,6 +215,16 @@ def test_bibtex_decodes_latex_and_reads_names_particles_groups_and_others():
     assert records[2].values["pmid"] == 28325144
 
 
+def test_bibtex_keeps_bare_ampersands_and_percent_signs_as_text():
+    text = (
+        "@article{a, title = {Pain \\& mood in 50% of patients},"
+        " journal = {J Pain & Res}, year = 2020}"
+    )
+    [record] = parse_citations(text)[1]
+    assert record.values["title"] == "Pain & mood in 50% of patients"
+    assert record.values["journal"] == "J Pain & Res"
+
+
 def test_a_malformed_bibtex_entry_is_invalid_and_the_next_still_reads():
     records = by_position(read("ldn-studies.bib")[1])
     assert list(records[5].errors) == ["record"]
