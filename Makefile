@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install browser bench lint format migrations-check seed admin-user check-deploy clean
+.PHONY: run test install browser bench bench-import lint format migrations-check seed admin-user check-deploy clean
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
@@ -21,6 +21,10 @@ test: $(VENV)/.installed browser
 # Page times and query counts at growing content sizes (a throwaway database).
 bench: $(VENV)/.installed
 	$(PY) benchmarks/pages.py $(BENCH_ROWS)
+
+# Citation import: time and queries of preview and import at 10 to 1,000 records.
+bench-import: $(VENV)/.installed
+	$(PY) benchmarks/imports.py $(BENCH_RECORDS)
 
 # The browser tests drive Debian's chromium; install it when it is missing.
 browser:

@@ -363,6 +363,23 @@ SPECTACULAR_SETTINGS = {
 # "Mark reviewed today" sets the next review this many months later.
 REVIEW_INTERVAL_MONTHS = env_int("REVIEW_INTERVAL_MONTHS", 12, minimum=1)
 
+# --- Citation import ------------------------------------------------------------
+
+# "Add by DOI or PMID" in the admin fetches records from Crossref and PubMed; turn
+# it off where the server has no network access (the admin then says so).
+CITATION_LOOKUP_ENABLED = env_bool("CITATION_LOOKUP_ENABLED", True)
+CROSSREF_API_URL = env_str("CROSSREF_API_URL", "https://api.crossref.org")
+PUBMED_EUTILS_URL = env_str(
+    "PUBMED_EUTILS_URL", "https://eutils.ncbi.nlm.nih.gov/entrez/eutils"
+)
+# The admin's import confirmation posts one checkbox per record (up to 2,000,
+# `studies.citation_formats.MAX_RECORDS`); Django's default allows 1,000 fields.
+DATA_UPLOAD_MAX_NUMBER_FIELDS = 2500
+# Seconds to wait for a connection and for an answer.
+CITATION_LOOKUP_TIMEOUT = env_int("CITATION_LOOKUP_TIMEOUT", 10, minimum=1)
+# Crossref asks clients to name a contact address (its "polite pool").
+CITATION_LOOKUP_MAILTO = env_str("CITATION_LOOKUP_MAILTO", "")
+
 LOG_LEVELS = {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}
 LOGGING = {
     "version": 1,

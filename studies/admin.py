@@ -12,6 +12,7 @@ from ldnsite.editorial_admin import (
     ReviewDueFilter,
 )
 from studies.authors import authors_as_lines, parse_authors
+from studies.import_admin import CitationImportAdminMixin
 from studies.models import Finding, Study, StudyMechanism
 
 
@@ -91,7 +92,7 @@ class StudyMechanismInline(MechanismLinkInline):
 
 
 @admin.register(Study)
-class StudyAdmin(EditorialAdmin):
+class StudyAdmin(CitationImportAdminMixin, EditorialAdmin):
     form = StudyAdminForm
     list_display = (
         "title",

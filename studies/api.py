@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from ldnsite.rest import EditorialViewSet
 from studies.exports import EXPORT_RENDERERS, CitationRenderer, citation
 from studies.filters import FindingFilter, StudyFilter
+from studies.import_api import CitationImportMixin
 from studies.serializers import (
     FindingSerializer,
     StudyListSerializer,
@@ -66,8 +67,9 @@ def export_responses(json_response) -> dict:
         responses=export_responses(StudySerializer),
     ),
 )
-class StudyViewSet(EditorialViewSet):
-    """Studies, with findings and mechanisms on the detail, and citation exports."""
+class StudyViewSet(CitationImportMixin, EditorialViewSet):
+    """Studies, with findings and mechanisms on the detail, citation exports, and
+    the citation import (`CitationImportMixin`)."""
 
     serializer_class = StudySerializer
     filterset_class = StudyFilter
