@@ -302,3 +302,29 @@ def test_an_anonymous_client_reads_what_is_published_and_may_not_write(
     )
     assert refused.status_code == 401
     assert isinstance(refused.parsed, m.ErrorDetail)
+
+
+LOOKUPS = {
+    "conditions": "slug",
+    "mechanisms": "slug",
+    "studies": "id",
+    "findings": "id",
+    "faq": "slug",
+    "glossary": "slug",
+}
+
+
+def test_every_read_of_the_ldn_content_parses_into_typed_models(generated, live_server):
+    call_command("load_ldn_content", verbosity=0)
+    anonymous = generated.package.Client(
+        base_url=live_server.url, raise_on_unexpected_status=True
+    )
+    for endpoint, lookup in LOOKUPS.items():
+        page = generated.op(f"v1_{endpoint}_list").sync(client=anonymous, page_size=100)
+        assert type(page).__name__.startswith("Paginated"), (endpoint, page)
+        assert page.count == len(page.results) > 0, endpoint
+        for item in page.results[:3]:
+            key = str(getattr(item, lookup))
+            detail = generated.op(f"v1_{endpoint}_retrieve").sync(key, client=anonymous)
+            assert not isinstance(detail, generated.models.ErrorDetail), endpoint
+            assert getattr(detail, lookup) == getattr(item, lookup)
