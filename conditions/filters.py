@@ -58,10 +58,11 @@ class ConditionOrderingFilter(StableOrderingFilter):
     """
 
     def filter(self, qs, value):
-        if value in ([], (), {}, "", None):
+        params = self.sort_keys(value)
+        if not params:
             return qs
         ordering = []
-        for param in value:
+        for param in params:
             descending = param.startswith("-")
             key = param.lstrip("-")
             if key == "studies":

@@ -44,10 +44,16 @@ class StableOrderingFilter(django_filters.OrderingFilter):
     """
 
     def filter(self, qs, value):
-        if value in ([], (), {}, "", None):
+        params = self.sort_keys(value)
+        if not params:
             return qs
-        ordering = [self.get_ordering_value(param) for param in value]
+        ordering = [self.get_ordering_value(param) for param in params]
         return qs.order_by(*ordering, "pk")
+
+    @staticmethod
+    def sort_keys(value) -> list[str]:
+        """The sort keys asked for; empty ones (`ordering=,`, `a,,b`) mean nothing."""
+        return [param for param in value or () if param]
 
 
 class IntegerFilter(django_filters.NumberFilter):

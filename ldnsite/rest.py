@@ -16,6 +16,7 @@ from django.db.models import ProtectedError
 from django.http import Http404
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.views.decorators.http import conditional_page
+from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import (
@@ -25,6 +26,7 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework.permissions import AllowAny, DjangoModelPermissions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -195,6 +197,27 @@ class EditorialViewSet(viewsets.ModelViewSet):
         manager = self.get_model().objects
         return self.shape(manager.all() if self.can_preview() else manager.published())
 
+    def perform_create(self, serializer):
+        super().perform_create(serializer)
+        self.reread(serializer)
+
+    def perform_update(self, serializer):
+        super().perform_update(serializer)
+        self.reread(serializer)
+
+    def reread(self, serializer) -> None:
+        """Answer a write with the object as a read gives it.
+
+        The saved instance lacks what the page-shaped queryset adds (annotations
+        such as a finding's `evidence_level`, prefetched relations), and an
+        annotation read before an update may be stale. The writer just wrote the
+        object, so it is read back whatever its status.
+        """
+        model = self.get_model()
+        serializer.instance = self.shape(model.objects.all()).get(
+            pk=serializer.instance.pk
+        )
+
     def get_object(self):
         value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
         if self.lookup_field == "slug":
@@ -239,10 +262,83 @@ ERROR_RESPONSES = {
 }
 
 
+class TokenScheme(OpenApiAuthenticationExtension):
+    """DRF's token header, with the `Token` prefix it wants (not `Bearer`)."""
+
+    target_class = "rest_framework.authentication.TokenAuthentication"
+    name = "tokenAuth"
+    match_subclasses = True
+    priority = 1  # over drf-spectacular's own, which has no word on the format
+
+    def get_security_definition(self, auto_schema):
+        keyword = self.target.keyword
+        return {
+            "type": "apiKey",
+            "in": "header",
+            "name": "Authorization",
+            "description": (
+                f"A staff user's API token. Send `Authorization: {keyword} <key>`: "
+                f"the word `{keyword}`, one space, then the key (not `Bearer`). "
+                "Staff create tokens in the admin (Auth Token › Tokens). Reads need "
+                "no token; writes do."
+            ),
+        }
+
+
+class SessionScheme(OpenApiAuthenticationExtension):
+    """The admin's session cookie; writes also need the CSRF token."""
+
+    target_class = "rest_framework.authentication.SessionAuthentication"
+    name = "cookieAuth"
+    match_subclasses = True
+    priority = 1
+
+    def get_security_definition(self, auto_schema):
+        return {
+            "type": "apiKey",
+            "in": "cookie",
+            "name": settings.SESSION_COOKIE_NAME,
+            "description": (
+                "A staff user's admin session; writes also send the CSRF token "
+                "in the `X-CSRFToken` header."
+            ),
+        }
+
+
+def anonymous_may_call(permissions, method: str) -> bool:
+    """Whether these permission objects let an anonymous client use `method`."""
+    for permission in permissions:
+        if isinstance(permission, DjangoModelPermissions):
+            if permission.authenticated_users_only or permission.perms_map.get(method):
+                return False
+        elif not isinstance(permission, AllowAny):
+            return False
+    return True
+
+
 class AutoSchema(SpectacularAutoSchema):
-    """drf-spectacular's schema with the error responses each operation can give."""
+    """drf-spectacular's schema with the error responses each operation can give,
+    and anonymous access declared where the permissions allow it."""
 
     _raw_schema_response = False
+
+    def _map_basic_serializer(self, serializer, direction):
+        schema = super()._map_basic_serializer(serializer, direction)
+        if direction == "response" and isinstance(
+            serializer, serializers.ModelSerializer
+        ):
+            # A model serializer writes every field it reads, null or not: a
+            # generated client may count on each one (no "unset" case).
+            schema["required"] = sorted(schema["properties"])
+        return schema
+
+    def get_auth(self):
+        auths = super().get_auth()
+        if {} not in auths and anonymous_may_call(
+            self.view.get_permissions(), self.method
+        ):
+            auths.append({})
+        return auths
 
     def _get_response_for_code(self, serializer, status_code, *args, **kwargs):
         # A raw JSON schema (the CSL-JSON export, already an array) is the whole

@@ -9,11 +9,17 @@ from drf_spectacular.utils import (
     extend_schema,
     extend_schema_view,
 )
+from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
 from ldnsite.rest import EditorialViewSet
-from studies.exports import EXPORT_RENDERERS, CitationRenderer, citation
+from studies.exports import (
+    EXPORT_RENDERERS,
+    CitationRenderer,
+    CSLJSONRenderer,
+    citation,
+)
 from studies.filters import FindingFilter, StudyFilter
 from studies.import_api import CitationImportMixin
 from studies.serializers import (
@@ -22,14 +28,23 @@ from studies.serializers import (
     StudySerializer,
 )
 
+EXPORT_FORMATS = [r.format for r in EXPORT_RENDERERS]
 FORMAT_PARAMETER = OpenApiParameter(
     "format",
     str,
-    enum=["json", *(r.format for r in EXPORT_RENDERERS)],
+    enum=["json", *EXPORT_FORMATS],
     description=(
-        "`json` (default) or a citation export: `csv`, `ris`, `bibtex`, `csljson`. "
-        "The `Accept` header works too."
+        f"`json` (default) or a citation export: {', '.join(EXPORT_FORMATS)}. "
+        "The `Accept` header works too. Generated clients, which read one media "
+        "type per answer, fetch exports through the `export` operations."
     ),
+)
+EXPORT_FORMAT_PARAMETER = OpenApiParameter(
+    "format",
+    str,
+    enum=EXPORT_FORMATS,
+    required=True,
+    description="The citation format (the `Accept` header works too).",
 )
 CSL_ITEM = {
     "type": "object",
@@ -38,15 +53,25 @@ CSL_ITEM = {
 }
 
 
-def export_responses(json_response) -> dict:
-    """200 answers per media type: JSON, or one of the citation exports."""
+def export_responses(json_response=None) -> dict:
+    """200 answers per media type: JSON (if given), or one of the citation exports.
+
+    A generated client reads the first media type it knows: the export-only
+    operations start with `text/csv`, so their function returns the body as text
+    whatever the format.
+    """
     text = OpenApiResponse(response=OpenApiTypes.STR, description="Citations")
+    json = {(200, "application/json"): json_response} if json_response else {}
     return {
-        (200, "application/json"): json_response,
-        (200, "text/csv"): text,
-        (200, "application/x-research-info-systems"): text,
-        (200, "application/x-bibtex"): text,
-        (200, "application/vnd.citationstyles.csl+json"): OpenApiResponse(
+        **json,
+        **{
+            (200, renderer.media_type): text
+            for renderer in sorted(
+                EXPORT_RENDERERS, key=lambda r: not r.media_type.startswith("text/")
+            )
+            if renderer is not CSLJSONRenderer
+        },
+        (200, CSLJSONRenderer.media_type): OpenApiResponse(
             response={"type": "array", "items": CSL_ITEM},
             description="CSL-JSON items",
         ),
@@ -65,6 +90,24 @@ def export_responses(json_response) -> dict:
     retrieve=extend_schema(
         parameters=[FORMAT_PARAMETER],
         responses=export_responses(StudySerializer),
+    ),
+    export_list=extend_schema(
+        operation_id="v1_studies_export_list",
+        parameters=[EXPORT_FORMAT_PARAMETER],
+        responses=export_responses(),
+        filters=True,
+        description=(
+            "Every published study matching the filters, in one citation format "
+            "(no pages): the same as the list with `format`."
+        ),
+    ),
+    export_detail=extend_schema(
+        operation_id="v1_studies_export_retrieve",
+        parameters=[EXPORT_FORMAT_PARAMETER],
+        responses=export_responses(),
+        description=(
+            "One study in one citation format: the same as the detail with `format`."
+        ),
     ),
 )
 class StudyViewSet(CitationImportMixin, EditorialViewSet):
@@ -85,10 +128,12 @@ class StudyViewSet(CitationImportMixin, EditorialViewSet):
     def get_renderers(self):
         if self.action in ("list", "retrieve"):
             return [JSONRenderer(), *(r() for r in EXPORT_RENDERERS)]
+        if self.action in ("export_list", "export_detail"):
+            return [r() for r in EXPORT_RENDERERS]
         return [JSONRenderer()]
 
     def shape(self, queryset):
-        if self.action == "list":
+        if self.action in ("list", "export_list"):
             return queryset.for_api_list()
         return queryset.for_api_detail()
 
@@ -108,15 +153,23 @@ class StudyViewSet(CitationImportMixin, EditorialViewSet):
 
     def list(self, request, *args, **kwargs):
         if self._exporting():
-            studies = self.filter_queryset(self.get_queryset())
-            return self._export(studies, "ldn-studies")
+            return self.export_list(request)
         return super().list(request, *args, **kwargs)
 
     def retrieve(self, request, *args, **kwargs):
         if self._exporting():
-            study = self.get_object()
-            return self._export([study], f"ldn-study-{study.pk}")
+            return self.export_detail(request, *args, **kwargs)
         return super().retrieve(request, *args, **kwargs)
+
+    @action(detail=False, url_path="export")
+    def export_list(self, request, *args, **kwargs):
+        studies = self.filter_queryset(self.get_queryset())
+        return self._export(studies, "ldn-studies")
+
+    @action(detail=True, url_path="export")
+    def export_detail(self, request, *args, **kwargs):
+        study = self.get_object()
+        return self._export([study], f"ldn-study-{study.pk}")
 
 
 class FindingViewSet(EditorialViewSet):

@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import datetime
+import importlib
 import itertools
 
 from django.contrib.auth.models import Group, User
+from django.db import connection
+from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
@@ -124,6 +127,15 @@ def make_staff(username: str, *, role: str | None = None, **extra) -> User:
     if role:
         user.groups.add(Group.objects.get(name=role))
     return user
+
+
+def restore_roles() -> None:
+    """Make the Editor and Reviewer groups as their data migration does.
+
+    A live-server test ends by emptying every table, which removes them too.
+    """
+    roles = importlib.import_module("studies.migrations.0002_create_editorial_roles")
+    roles.create_roles(MigrationLoader(connection).project_state().apps, None)
 
 
 def make_user(username: str, **extra) -> User:

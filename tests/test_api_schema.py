@@ -29,12 +29,32 @@ def test_the_schema_documents_error_responses(client):
             assert {"400", "401", "403", "404", "429"} <= codes, (method, path)
 
 
+def test_reads_are_declared_open_to_all_and_writes_to_token_holders(client):
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/json").json()
+    token = schema["components"]["securitySchemes"]["tokenAuth"]
+    assert (token["type"], token["in"], token["name"]) == (
+        "apiKey",
+        "header",
+        "Authorization",
+    )
+    assert "`Authorization: Token <key>`" in token["description"]
+    methods = set()
+    for path, operations in schema["paths"].items():
+        for method, operation in operations.items():
+            methods.add(method)
+            security = operation["security"]
+            assert {"tokenAuth": []} in security, (method, path)
+            assert ({} in security) == (method == "get"), (method, path)
+    assert methods == {"get", "post", "put", "patch", "delete"}
+
+
 def test_the_docs_are_served_from_our_own_static_files(client):
     page = client.get("/api/docs/").content.decode()
     assert "/static/drf_spectacular_sidecar/swagger-ui-dist/" in page
     assert "cdn" not in page.lower()
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("mode", ["positive", "negative"])
 def test_no_operation_gives_a_server_error_or_breaks_the_schema(mode, settings_api):
     """Schemathesis over every operation, on the LDN content, anonymously."""
@@ -112,3 +132,119 @@ def test_the_csl_json_export_is_documented_as_the_array_it_is(client):
         assert csl["items"]["required"] == ["id", "type"]
     listing = schema["paths"]["/api/v1/studies/"]["get"]["responses"]["200"]
     assert "Paginated" in listing["content"]["application/json"]["schema"]["$ref"]
+
+
+def _write_bodies(study, condition) -> dict:
+    """Per endpoint: (lookup of the object a create makes, create body, patch body)."""
+    return {
+        "conditions": (
+            "slug",
+            {
+                "slug": "new-condition",
+                "name": "New condition",
+                "category": "autoimmune",
+                "summary": "A summary.",
+            },
+            {"summary": "Changed."},
+        ),
+        "mechanisms": (
+            "slug",
+            {
+                "slug": "new-mechanism",
+                "name": "New mechanism",
+                "summary": "How.",
+                "support_level": "animal",
+            },
+            {"summary": "Changed."},
+        ),
+        "studies": (
+            "id",
+            {
+                "slug": "new-study",
+                "title": "A new study",
+                "design": "open_label",
+                "authors": [
+                    {"family": "Younger", "given": "J. W."},
+                    {"literal": "LDN Trial Group"},
+                ],
+                "keywords": ["fibromyalgia", "naltrexone"],
+            },
+            {"design": "rct"},
+        ),
+        "findings": (
+            "id",
+            {
+                "study_id": study.pk,
+                "condition_slug": condition.slug,
+                "outcome": "pain",
+                "direction": "benefit",
+                "effect": "Less pain.",
+            },
+            {"effect": "Somewhat less pain."},
+        ),
+        "faq": (
+            "slug",
+            {
+                "slug": "new-question",
+                "question": "Why?",
+                "answer": "Because.",
+                "condition_slug": condition.slug,
+            },
+            {"answer": "Changed."},
+        ),
+        "glossary": (
+            "slug",
+            {"slug": "new-term", "term": "Term", "definition": "Meaning."},
+            {"definition": "Changed."},
+        ),
+    }
+
+
+@pytest.mark.parametrize(
+    "endpoint", ["conditions", "mechanisms", "studies", "findings", "faq", "glossary"]
+)
+def test_every_write_answers_as_its_schema_says(endpoint, settings_api, reviewer):
+    """Create, update and partial update, each answer checked against the schema:
+    a generated client trusts it (a missing required field crashes it)."""
+    import schemathesis
+    from rest_framework.authtoken.models import Token
+    from schemathesis.specs.openapi.checks import (
+        content_type_conformance,
+        response_schema_conformance,
+        status_code_conformance,
+    )
+
+    from ldnsite.wsgi import application
+    from tests.factories import make_condition, make_study
+
+    checks = [
+        status_code_conformance,
+        content_type_conformance,
+        response_schema_conformance,
+    ]
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    headers = {"Authorization": f"Token {Token.objects.create(user=reviewer).key}"}
+    study = make_study(design="case_report")
+    lookup, body, patch = _write_bodies(study, make_condition())[endpoint]
+    listing, detail = f"/api/v1/{endpoint}/", f"/api/v1/{endpoint}/{{{lookup}}}/"
+
+    def call(path, method, data, **path_parameters):
+        case = schema[path][method].Case(
+            body=data, headers=headers, path_parameters=path_parameters
+        )
+        response = case.call()
+        case.validate_response(response, checks=checks)
+        return response
+
+    created = call(listing, "POST", body)
+    assert created.status_code == 201, created.text
+    key = {lookup: created.json()[lookup]}
+    replaced = call(detail, "PUT", {**body, **patch}, **key)
+    assert replaced.status_code == 200, replaced.text
+    patched = call(detail, "PATCH", patch, **key)
+    assert patched.status_code == 200, patched.text
+    if endpoint == "findings":
+        # The level follows the study's design, on create as on read.
+        assert created.json()["evidence_level"] == 4
+        moved = call(detail, "PATCH", {"study_id": make_study().pk}, **key)
+        assert moved.json()["evidence_level"] == 2

@@ -95,6 +95,8 @@ def surfaces(world) -> list[str]:
         "/api/v1/glossary/",
         "/api/v1/studies/?format=ris",
         "/api/v1/studies/?format=csljson",
+        "/api/v1/studies/export/?format=bibtex",
+        "/api/v1/studies/export/?format=csv",
     ]
 
 
@@ -123,6 +125,8 @@ def test_hidden_items_pages_are_not_found(client, world):
     for kind in ("condition", "study", "mechanism"):
         assert client.get(hidden[kind].get_absolute_url()).status_code == 404, kind
     assert client.get(f"/studies/{hidden['study'].pk}/").status_code == 404
+    export = f"/api/v1/studies/{hidden['study'].pk}/export/?format=ris"
+    assert client.get(export).status_code == 404
 
 
 def test_hidden_items_are_not_filter_choices(client, world):

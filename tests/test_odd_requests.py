@@ -22,6 +22,8 @@ ODD_VALUES = [
     "' OR 1=1 --",
     "<script>alert(1)</script>",
     "%00",
+    ",",
+    "name,,-name",
     "\ud800".encode("utf-8", "surrogatepass").decode("latin-1"),
 ]
 PARAMETERS = [
@@ -102,3 +104,26 @@ def test_repeated_parameters_are_not_an_error(client, pages):
     for url in pages:
         query = "q=a&q=b&page=1&page=2&ordering=name&ordering=-name"
         assert client.get(f"{url}?{query}").status_code < 500, url
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/conditions/",
+        "/studies/",
+        "/api/v1/conditions/",
+        "/api/v1/mechanisms/",
+        "/api/v1/studies/",
+        "/api/v1/findings/",
+    ],
+)
+def test_empty_sort_keys_are_ignored(client, url):
+    """`ordering=,` once reached the database as an empty field name (a 500)."""
+    make_finding()
+    make_study()
+    plain = client.get(url)
+    for value in (",", "", ",,"):
+        response = client.get(url, {"ordering": value})
+        assert response.status_code == 200, value
+        if url.startswith("/api/"):
+            assert response.json() == plain.json(), value

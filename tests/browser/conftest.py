@@ -8,15 +8,14 @@ Screenshots go to `test-artifacts/screenshots/` (or `$LDN_ARTIFACTS`).
 
 from __future__ import annotations
 
-import importlib
 import os
 import shutil
 from pathlib import Path
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
-from django.db.migrations.loader import MigrationLoader
+
+from tests.factories import restore_roles
 
 CHROMIUM_ARGS = [
     "--headless",
@@ -47,9 +46,8 @@ def restore_roles_after_flush(django_db_blocker):
     Editor and Reviewer groups made by a data migration. Put them back, so later
     tests (and the next run's reused test database) find them."""
     yield
-    roles = importlib.import_module("studies.migrations.0002_create_editorial_roles")
     with django_db_blocker.unblock():
-        roles.create_roles(MigrationLoader(connection).project_state().apps, None)
+        restore_roles()
 
 
 @pytest.fixture(scope="module", autouse=True)
