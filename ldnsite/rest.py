@@ -32,9 +32,11 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from ldnsite.editorial import (
     PUBLISHING_FIELDS,
+    EditorialModel,
     can_publish,
     refused_publishing_changes,
 )
+from ldnsite.staff import reviewer_credit
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
 # Primary keys are 64-bit: a longer number cannot name a row (and must not reach
@@ -129,6 +131,28 @@ class ModelValidationMixin:
         return attrs
 
 
+class ReviewerSerializer(serializers.Serializer):
+    """Who reviewed an item, as the public sees them (never a login or user id)."""
+
+    name = serializers.CharField()
+    credentials = serializers.CharField(allow_blank=True)
+
+
+@extend_schema_field(ReviewerSerializer(allow_null=True))
+class ReviewerField(serializers.Field):
+    """`reviewed_by` as `{name, credentials}` (`ldnsite.staff.reviewer_credit`)."""
+
+    def __init__(self, **kwargs):
+        kwargs["read_only"] = True
+        super().__init__(**kwargs)
+
+    def get_attribute(self, instance):
+        return instance.reviewed_by
+
+    def to_representation(self, user):
+        return reviewer_credit(user)
+
+
 class EditorialSerializer(ModelValidationMixin, serializers.ModelSerializer):
     """A writable editorial model with the admin's publishing rule.
 
@@ -137,6 +161,7 @@ class EditorialSerializer(ModelValidationMixin, serializers.ModelSerializer):
     """
 
     html_url = HtmlUrlField()
+    reviewed_by = ReviewerField()
 
     def validate(self, attrs):
         request = self.context["request"]
@@ -195,7 +220,13 @@ class EditorialViewSet(viewsets.ModelViewSet):
         if getattr(self, "swagger_fake_view", False):
             return self.get_model().objects.none()
         manager = self.get_model().objects
-        return self.shape(manager.all() if self.can_preview() else manager.published())
+        return self.shaped(manager.all() if self.can_preview() else manager.published())
+
+    def shaped(self, rows):
+        """`shape()`, plus the reviewer's public profile that `reviewed_by` shows."""
+        if issubclass(self.get_model(), EditorialModel):
+            rows = rows.select_related("reviewed_by__staff_profile")
+        return self.shape(rows)
 
     def perform_create(self, serializer):
         super().perform_create(serializer)
@@ -214,7 +245,7 @@ class EditorialViewSet(viewsets.ModelViewSet):
         object, so it is read back whatever its status.
         """
         model = self.get_model()
-        serializer.instance = self.shape(model.objects.all()).get(
+        serializer.instance = self.shaped(model.objects.all()).get(
             pk=serializer.instance.pk
         )
 

@@ -134,8 +134,13 @@ def restore_roles() -> None:
 
     A live-server test ends by emptying every table, which removes them too.
     """
+    apps = MigrationLoader(connection).project_state().apps
     roles = importlib.import_module("studies.migrations.0002_create_editorial_roles")
-    roles.create_roles(MigrationLoader(connection).project_state().apps, None)
+    roles.create_roles(apps, None)
+    lockouts = importlib.import_module(
+        "ldnsite.migrations.0002_reviewers_lift_lockouts"
+    )
+    lockouts.grant(apps, None)
 
 
 def make_user(username: str, **extra) -> User:

@@ -125,3 +125,19 @@ def test_pages_credit_the_reviewer_by_name_never_by_login(
     body = client.get(condition.get_absolute_url()).content.decode()
     assert f"<dt>Reviewed by</dt><dd>{shown}</dd>" in body
     assert "rex_reviewer" not in body
+
+
+def test_the_api_shows_the_reviewer_by_name_and_no_user_id(api):
+    reviewer = make_staff("rex_reviewer", role="Reviewer")
+    StaffProfile.objects.create(
+        user=reviewer, display_name="Dr Rita Osei", credentials="Consultant"
+    )
+    reviewed = make_condition(reviewed_by=reviewer)
+    unreviewed = make_condition()
+    body = api.get(f"/api/v1/conditions/{reviewed.slug}/").json()
+    assert body["reviewed_by"] == {"name": "Dr Rita Osei", "credentials": "Consultant"}
+    assert (
+        api.get(f"/api/v1/conditions/{unreviewed.slug}/").json()["reviewed_by"] is None
+    )
+    raw = api.get(f"/api/v1/conditions/{reviewed.slug}/").content.decode()
+    assert "rex_reviewer" not in raw
