@@ -91,7 +91,8 @@ def test_no_operation_gives_a_server_error_or_breaks_the_schema(mode, settings_a
             suppress_health_check=list(HealthCheck),
         )
         def run(case):
-            response = case.call()
+            # The WSGI transport does not undo gzip, which public answers use.
+            response = case.call(headers={"Accept-Encoding": "identity"})
             case.validate_response(response, checks=checks)
 
         try:

@@ -3,6 +3,7 @@ from io import StringIO
 import pytest
 from django.contrib.auth import authenticate
 from django.core.management import CommandError, call_command
+from django.test import RequestFactory
 
 
 @pytest.mark.django_db
@@ -14,9 +15,10 @@ def test_local_admin_is_created_once_and_can_log_in(settings, client):
     text = out.getvalue()
     assert "Created admin user" in text
     assert "Already there" in text and "http://127.0.0.1:8011/admin/" in text
-    user = authenticate(username="admin", password="ldn-local-admin")
+    request = RequestFactory().post("/admin/login/")  # the sign-in guard needs one
+    user = authenticate(request, username="admin", password="ldn-local-admin")
     assert user is not None and user.is_superuser
-    assert client.login(username="admin", password="ldn-local-admin")
+    assert client.login(request=request, username="admin", password="ldn-local-admin")
     assert client.get("/admin/").status_code == 200
 
 
