@@ -176,9 +176,10 @@ class Band:
         for direction in COLUMNS:
             sizes = self.counts.get(direction)
             if sizes:
-                known = ", ".join(str(n) for n in sizes if n) or "sizes not reported"
+                known = ", ".join(str(n) for n in sizes if n)
+                sizes_text = f"{known} people" if known else "sizes not reported"
                 word = Direction(direction).label.lower()
-                parts.append(f"{len(sizes)} {word} ({known} people)")
+                parts.append(f"{len(sizes)} {word} ({sizes_text})")
         return f"{self.label}: " + ("; ".join(parts) if parts else "none")
 
 

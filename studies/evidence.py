@@ -424,7 +424,7 @@ def rate_body(votes: Iterable[Vote]) -> Body:
         downgrades.append(
             Downgrade(
                 DowngradeReason.IMPRECISION,
-                "few participants",
+                "few participants" if tier_known else "participants not reported",
                 (
                     f"{tier_known} participants in the {noun}, fewer than "
                     f"{IMPRECISION_MIN_PARTICIPANTS}"
