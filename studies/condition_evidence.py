@@ -118,20 +118,28 @@ BANDS = [
     (EvidenceLevel.NON_RANDOMISED, "Non-randomised and observational"),
     (EvidenceLevel.DESCRIPTIVE, "Case series and reports"),
 ]
+# The band labels as drawn, in lines that fit LABEL_WIDTH.
+BAND_LINES = {
+    EvidenceLevel.RANDOMISED: ["Randomised", "trials"],
+    EvidenceLevel.NON_RANDOMISED: ["Non-randomised,", "observational"],
+    EvidenceLevel.DESCRIPTIVE: ["Case series", "and reports"],
+}
 COLUMNS = [Direction.BENEFIT, Direction.NO_EFFECT, Direction.MIXED, Direction.HARM]
-LABEL_WIDTH = 150
-COLUMN_WIDTH = 150
+LABEL_WIDTH = 120
+COLUMN_WIDTH = 130
 HEADER = 28
 GAP = 4
 PAD = 8
-MIN_R, MAX_R = 7, 26
+MIN_R, MAX_R = 6, 40
+LINE_HEIGHT = 15
 
 
 def radius(participants: int | None) -> float:
-    """Area grows with participants; unknown sizes get the smallest mark."""
+    """Area grows with participants (radius with the square root); unknown
+    sizes get the smallest mark, which still holds its symbol."""
     if not participants:
         return MIN_R
-    return round(min(MAX_R, MIN_R + 0.9 * math.sqrt(participants)), 1)
+    return round(max(MIN_R, min(MAX_R, 2 + 1.8 * math.sqrt(participants))), 1)
 
 
 @dataclass
@@ -167,8 +175,14 @@ class Band:
     counts: dict[str, list[int | None]] = field(default_factory=dict)
 
     @property
-    def label_y(self) -> float:
-        return self.y + self.height / 2
+    def label_lines(self) -> list[dict]:
+        """The label's lines with their baselines, centred on the band."""
+        lines = BAND_LINES[self.level]
+        top = self.y + self.height / 2 - LINE_HEIGHT * (len(lines) - 1) / 2
+        return [
+            {"text": text, "y": round(top + LINE_HEIGHT * i, 1)}
+            for i, text in enumerate(lines)
+        ]
 
     @property
     def words(self) -> str:
@@ -270,7 +284,7 @@ def replication(condition: Condition) -> list[Plot]:
                     )
             if not band.counts:
                 continue
-            height = 2 * MIN_R + 2 * PAD
+            height = max(2 * MIN_R, LINE_HEIGHT * 2) + 2 * PAD
             for column, direction in enumerate(COLUMNS):
                 marks = cells.get(direction, [])
                 if marks:
