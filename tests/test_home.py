@@ -30,17 +30,25 @@ def test_home_explains_ldn_dose_side_effects_and_who_should_not_take_it(client):
     for expected in [
         "50 mg a day",  # naltrexone's usual dose, for comparison
         "0.5 to 4.5 mg a day",
-        "raised slowly",
+        "increased gradually",
         "vivid dreams",
         "trouble sleeping",
-        "headache",
-        "nausea",
-        "People taking opioids",
-        "withdrawal",
+        "anyone taking opioid medicines",
         "talk to a clinician",
         "Not medical advice.",
+        "our sources page",
     ]:
         assert expected in text, expected
+    # Facts no source gives are not stated.
+    for absent in [
+        "alcohol",
+        "headache",
+        "nausea",
+        "morphine",
+        "codeine",
+        "withdrawal",
+    ]:
+        assert absent not in text.lower(), absent
 
 
 def test_home_lists_conditions_with_their_headline_in_words(client):
