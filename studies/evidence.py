@@ -20,9 +20,10 @@ constants, for the public "How we grade" page.
    else case series and reports), each study weighted by its participants (a
    study whose number is not recorded weighs as much as the smallest recorded
    study at that level, or 1 when none is recorded). A direction that holds at
-   least `DIRECTION_AGREEMENT_PERCENT` % of that weight decides: benefit, no
-   clear benefit (a "no effect" result), harm, or inconsistent (a "mixed"
-   result). Otherwise the body is inconsistent.
+   least `DIRECTION_AGREEMENT_PERCENT` % of that weight, and that the largest
+   study at that level shares, decides: benefit, no clear benefit (a "no
+   effect" result), harm, or inconsistent (a "mixed" result). Otherwise the body
+   is inconsistent: smaller studies cannot outvote the largest one.
 3. **Certainty starts** high with randomised trials, low with non-randomised
    or observational studies only, very low with case series and reports only.
 4. **Certainty goes down one level** (never below very low) for each of these,
@@ -373,7 +374,9 @@ def rate_body(votes: Iterable[Vote]) -> Body:
     for vote, weight in weighted:
         by_direction[vote.direction] = by_direction.get(vote.direction, 0) + weight
     leader, lead = max(by_direction.items(), key=lambda item: item[1])
-    if lead * 100 >= DIRECTION_AGREEMENT_PERCENT * total:
+    biggest = max(w for _, w in weighted)
+    largest_agree = all(v.direction == leader for v, w in weighted if w == biggest)
+    if lead * 100 >= DIRECTION_AGREEMENT_PERCENT * total and largest_agree:
         direction = BODY_DIRECTION_OF[leader]
     else:
         direction = BodyDirection.INCONSISTENT
@@ -580,8 +583,9 @@ def plain_statement(direction: str, certainty: str, outcome_label: str) -> str:
 RULE_TEXT: dict[str, str] = {
     "agreement": (
         f"a direction decides when studies holding at least "
-        f"{DIRECTION_AGREEMENT_PERCENT}% of the participants at the deciding level "
-        "share it; otherwise the evidence is inconsistent"
+        f"{DIRECTION_AGREEMENT_PERCENT}% of the participants at the deciding level, "
+        "including the largest study there, share it; otherwise the evidence is "
+        "inconsistent"
     ),
     DowngradeReason.RISK_OF_BIAS: (
         f"more than {HIGH_RISK_SHARE_PERCENT}% of the participants at the deciding "

@@ -157,6 +157,13 @@ CASES = [
         "background only: not rated",
     ),
     (
+        votes(rct(N, 300), *[rct(B, 260) for _ in range(4)]),
+        BodyDirection.INCONSISTENT,
+        Certainty.MODERATE,
+        [INCONSISTENT],
+        "78% of participants saw benefit, but the largest trial did not",
+    ),
+    (
         votes(rct(B, 300), rct(B, 300), rct(M, 20)),
         BodyDirection.BENEFIT,
         Certainty.MODERATE,
