@@ -38,7 +38,7 @@ class FindingListInline(admin.TabularInline):
     """The condition's findings, read-only: they are edited on their study's page."""
 
     model = Finding
-    fields = ("study_link", "outcome", "direction", "effect")
+    fields = ("study_link", "outcome", "direction", "participants", "effect")
     readonly_fields = fields
     extra = 0
     can_delete = False
@@ -61,13 +61,30 @@ class FindingListInline(admin.TabularInline):
 
 @admin.register(Condition)
 class ConditionAdmin(EditorialAdmin):
-    list_display = ("name", "category", "grade", *EditorialAdmin.editorial_list_display)
+    list_display = (
+        "name",
+        "category",
+        "main_evidence",
+        *EditorialAdmin.editorial_list_display,
+    )
     list_filter = ("status", "category", ReviewDueFilter)
     search_fields = ("name", "aliases", "summary")
     prepopulated_fields = {"slug": ("name",)}
     inlines = [ConditionMechanismInline, FindingListInline]
     fieldsets = (
-        (None, {"fields": ("name", "slug", "aliases", "category", "summary", "body")}),
+        (
+            None,
+            {
+                "fields": (
+                    "name",
+                    "slug",
+                    "aliases",
+                    ("category", "main_outcome"),
+                    "summary",
+                    "body",
+                )
+            },
+        ),
         ("Use of LDN", {"fields": (("dose_min_mg", "dose_max_mg"), "titration_notes")}),
         EditorialAdmin.editorial_fieldset,
     )
@@ -75,10 +92,15 @@ class ConditionAdmin(EditorialAdmin):
     def get_queryset(self, request):
         return super().get_queryset(request).with_evidence()
 
-    @admin.display(description="evidence grade")
-    def grade(self, obj):
-        evidence = obj.evidence
-        return f"{evidence.grade} · {evidence.grade_label} ({evidence.studies})"
+    @admin.display(description="main finding")
+    def main_evidence(self, obj):
+        row = obj.headline
+        if row is None:
+            return f"{obj.get_main_outcome_display()}: no study yet"
+        return (
+            f"{row.outcome_label}: {row.direction_label.lower()}, "
+            f"{row.certainty_label.lower()} certainty ({row.studies})"
+        )
 
 
 @admin.register(Mechanism)

@@ -16,11 +16,12 @@ from conditions.serializers import (
     MechanismSerializer,
 )
 from ldnsite.rest import EditorialViewSet
+from studies.models import Finding
 
 
 class ConditionViewSet(EditorialViewSet):
-    """Conditions, with their evidence grade; the detail adds mechanisms and
-    findings."""
+    """Conditions, with the stored evidence per outcome and the headline; the
+    detail adds mechanisms and findings."""
 
     serializer_class = ConditionSerializer
     filterset_class = ConditionFilter
@@ -37,7 +38,9 @@ class ConditionViewSet(EditorialViewSet):
     def shape(self, queryset):
         if self.action == "list":
             return queryset.for_api_list()
-        return queryset.for_api_detail()
+        return queryset.for_api_detail(
+            Finding.objects.of_published_studies().for_condition_page()
+        )
 
 
 class MechanismViewSet(EditorialViewSet):

@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections import defaultdict
-
 import django_filters
-from django.db.models import Case, Count, IntegerField, Q, Value, When
+from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models.functions import Coalesce
 
 from conditions.models import (
     Category,
@@ -17,24 +16,32 @@ from conditions.models import (
 )
 from ldnsite.editorial import published_q
 from ldnsite.filtering import PublicFilterSet, StableOrderingFilter, search_text
-from studies.evidence import Grade, grade_findings
-from studies.models import Finding
-
-GRADE_RANK = {grade: rank for rank, grade in enumerate(Grade.values)}
-"""A first, I last: the order of `Grade`, strongest evidence first."""
-
-GRADE_CHOICES = [(grade, f"{grade}: {label}") for grade, label in Grade.choices]
+from studies.evidence import CERTAINTY_RANK, Certainty
+from studies.models import EvidenceSummary
 
 CONDITION_ORDERING = [
     ("name", "Name, A to Z"),
     ("-name", "Name, Z to A"),
-    ("grade", "Evidence grade, strongest first"),
-    ("-grade", "Evidence grade, weakest first"),
+    ("-certainty", "Certainty of the main finding, highest first"),
+    ("certainty", "Certainty of the main finding, lowest first"),
     ("-studies", "Number of studies, most first"),
     ("studies", "Number of studies, fewest first"),
     ("category", "Category, A to Z"),
     ("-category", "Category, Z to A"),
 ]
+
+
+def headline_value(field: str, default) -> Coalesce:
+    """A field of the condition's stored headline summary (its main outcome) as SQL."""
+    return Coalesce(
+        Subquery(
+            EvidenceSummary.objects.filter(
+                condition=OuterRef("pk"), outcome=OuterRef("main_outcome")
+            ).values(field)[:1]
+        ),
+        Value(default),
+        output_field=IntegerField(),
+    )
 
 
 def published_mechanisms(request=None):
@@ -49,12 +56,12 @@ def published_conditions(request=None):
 
 
 class ConditionOrderingFilter(StableOrderingFilter):
-    """`ordering` for conditions: name, category, grade or number of studies.
+    """`ordering` for conditions: name, category, certainty or number of studies.
 
-    The number of studies is a SQL count (published studies with a finding for
-    the condition). The grade is computed in Python, so it becomes a `CASE` on
-    the primary keys, from one query over the findings (`grades_for`). Ties
-    fall back to the name, then `pk`.
+    The certainty is that of the condition's main outcome, read from the stored
+    summaries in SQL; the number of studies is a SQL count (published studies
+    with a finding for the condition). Ties fall back to the name,
+    then `pk`.
     """
 
     def filter(self, qs, value):
@@ -74,32 +81,32 @@ class ConditionOrderingFilter(StableOrderingFilter):
                     )
                 )
                 field = "study_count"
-            elif key == "grade":
-                qs = qs.annotate(grade_rank=self.parent.grade_rank_expression(qs))
-                field = "grade_rank"
+            elif key == "certainty":
+                qs = qs.annotate(certainty_order=headline_value("certainty_rank", 0))
+                field = "certainty_order"
             else:
                 field = self.get_ordering_value(key)
-            ordering.append(f"-{field}" if descending else field)
+            ordering.append(F(field).desc() if descending else F(field).asc())
         return qs.order_by(*ordering, "name", "pk")
 
 
 class ConditionFilter(PublicFilterSet):
-    """Conditions by text, category, mechanism and evidence grade; sortable.
+    """Conditions by text, category, mechanism and certainty; sortable.
 
-    The grade is computed in Python from the findings of published studies (the
-    rule in `studies.evidence`); filtering or sorting by it grades the listed
-    conditions from one query, whatever their number.
+    The certainty is that of the condition's main outcome (its headline), read
+    from the stored summaries; "not rated" also matches a condition whose main
+    outcome no study reports.
     """
 
     q = search_text()
     category = django_filters.ChoiceFilter(
         choices=Category.choices, empty_label="Any category"
     )
-    grade = django_filters.ChoiceFilter(
-        choices=GRADE_CHOICES,
-        method="filter_grade",
-        label="Evidence grade",
-        empty_label="Any grade",
+    certainty = django_filters.ChoiceFilter(
+        choices=Certainty.choices,
+        method="filter_certainty",
+        label="Certainty of the main finding",
+        empty_label="Any certainty",
     )
     mechanism = django_filters.ModelChoiceFilter(
         queryset=published_mechanisms,
@@ -126,52 +133,10 @@ class ConditionFilter(PublicFilterSet):
             | Q(summary__icontains=value)
         )
 
-    def grades_for(self, queryset) -> dict[int, str]:
-        """{condition pk: grade} for the conditions with published findings.
-
-        One query; a condition missing from the dict has no finding (grade I).
-        Filters run in order and only narrow, so the grades computed for the
-        grade filter also serve the sort that follows it.
-        """
-        cached = getattr(self, "_grades", None)
-        if cached is not None:
-            return cached
-        rows = (
-            Finding.objects.of_published_studies()
-            .with_level()
-            .filter(condition__in=queryset.order_by().values("pk"))
-            .order_by()
-            .values_list("condition_id", "study_id", "evidence_level", "direction")
+    def filter_certainty(self, queryset, name, value):
+        return queryset.alias(headline_rank=headline_value("certainty_rank", 0)).filter(
+            headline_rank=CERTAINTY_RANK[value]
         )
-        by_condition: dict[int, list[tuple[int, int, str]]] = defaultdict(list)
-        for condition_id, study_id, level, direction in rows:
-            by_condition[condition_id].append((study_id, level, direction))
-        self._grades = {
-            pk: grade_findings(findings).grade for pk, findings in by_condition.items()
-        }
-        return self._grades
-
-    def grade_rank_expression(self, queryset) -> Case:
-        """The grade's rank (A = 0 … I = 4) as SQL, for `order_by`."""
-        by_grade: dict[str, list[int]] = defaultdict(list)
-        for pk, grade in self.grades_for(queryset).items():
-            by_grade[grade].append(pk)
-        return Case(
-            *(
-                When(pk__in=pks, then=Value(GRADE_RANK[grade]))
-                for grade, pks in by_grade.items()
-            ),
-            default=Value(GRADE_RANK[Grade.INSUFFICIENT]),
-            output_field=IntegerField(),
-        )
-
-    def filter_grade(self, queryset, name, value):
-        grades = self.grades_for(queryset)
-        if value == Grade.INSUFFICIENT:
-            return queryset.exclude(
-                pk__in=[pk for pk, g in grades.items() if g != value]
-            )
-        return queryset.filter(pk__in=[pk for pk, g in grades.items() if g == value])
 
 
 class MechanismFilter(PublicFilterSet):

@@ -10,10 +10,10 @@ from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from ldnsite.editorial import EditorialModel, EditorialQuerySet
-from studies.evidence import ConditionEvidence, grade_findings
 
 
 class SupportLevel(models.TextChoices):
+    PROPOSED = "proposed", "Proposed: no direct evidence cited"
     CELL = "cell", "Cell studies"
     ANIMAL = "animal", "Animal studies"
     HUMAN = "human", "Human studies"
@@ -28,6 +28,37 @@ class Category(models.TextChoices):
     GASTROINTESTINAL = "gastrointestinal", "Gastrointestinal"
     GYNAECOLOGICAL = "gynaecological", "Gynaecological"
     MENTAL_HEALTH = "mental_health", "Mental health"
+    DERMATOLOGICAL = "dermatological", "Dermatological"
+    ONCOLOGICAL = "oncological", "Oncological"
+    POST_INFECTIOUS = "post_infectious", "Post-infectious"
+    OTHER = "other", "Other"
+
+
+class Outcome(models.TextChoices):
+    """What a finding measured; a body of evidence is one condition × one outcome.
+
+    Here, not in `studies`, because a condition names its main outcome and the
+    models form a one-way graph (conditions ← studies).
+    """
+
+    PAIN = "pain", "Pain"
+    FATIGUE = "fatigue", "Fatigue"
+    PHYSICAL_FUNCTION = "physical_function", "Physical function"
+    QUALITY_OF_LIFE = "quality_of_life", "Quality of life"
+    DISEASE_ACTIVITY = "disease_activity", "Disease activity"
+    MOOD = "mood", "Mood"
+    SLEEP = "sleep", "Sleep"
+    ADVERSE_EVENTS = "adverse_events", "Adverse events and tolerability"
+    OTHER = "other", "Other"
+
+
+# Categories whose main outcome is pain unless staff choose another; every
+# other category defaults to disease activity.
+PAIN_CATEGORIES = frozenset({Category.PAIN_SYNDROME, Category.MUSCULOSKELETAL})
+
+
+def default_main_outcome(category: str) -> str:
+    return Outcome.PAIN if category in PAIN_CATEGORIES else Outcome.DISEASE_ACTIVITY
 
 
 class Mechanism(EditorialModel):
@@ -57,53 +88,36 @@ class Mechanism(EditorialModel):
 
 class ConditionQuerySet(EditorialQuerySet):
     def with_evidence(self) -> ConditionQuerySet:
-        """Prefetch the findings `Condition.evidence` grades: published studies only."""
-        from studies.models import Finding
+        """Prefetch the stored evidence summaries (one query for every condition).
 
+        `evidence_rows` holds the condition's summaries (one per outcome with a
+        finding), in outcome order; `Condition.headline` picks the main one.
+        Nothing is graded here: the rows are written when the evidence changes.
+        """
         return self.prefetch_related(
-            Prefetch(
-                "findings",
-                queryset=Finding.objects.of_published_studies()
-                .with_level()
-                .order_by("pk"),
-                to_attr="published_findings",
-            )
+            Prefetch("evidence_summaries", to_attr="evidence_rows")
         )
 
     def for_api_list(self) -> ConditionQuerySet:
-        """The API's condition list: the grade of each (one query for all findings)."""
+        """The API's condition list: the stored summaries of each condition."""
         return self.with_evidence()
 
-    def for_api_detail(self) -> ConditionQuerySet:
-        """A condition's page and API detail: grade, findings with their study,
-        mechanisms.
-
-        `published_findings` holds the findings of published studies with the
-        study joined, strongest level first and newest study first within a
-        level; `Condition.evidence` reads it. `published_mechanisms` holds the
-        published mechanisms.
-        """
-        from studies.models import Finding
-
-        return self.prefetch_related(
-            Prefetch(
-                "findings",
-                queryset=Finding.objects.of_published_studies()
-                .with_level()
-                .select_related("study")
-                .order_by(
-                    "evidence_level",
-                    F("study__year").desc(nulls_last=True),
-                    "study__title",
-                    "pk",
-                ),
-                to_attr="published_findings",
-            ),
+    def for_page(self) -> ConditionQuerySet:
+        """A condition's page: stored summaries and published mechanisms (the
+        page reads its findings itself, a page at a time)."""
+        return self.with_evidence().prefetch_related(
             Prefetch(
                 "mechanisms",
                 queryset=Mechanism.objects.published(),
                 to_attr="published_mechanisms",
             ),
+        )
+
+    def for_api_detail(self, findings) -> ConditionQuerySet:
+        """The API's condition detail: `for_page()` plus `published_findings`,
+        the given findings (of published studies, study joined, ordered)."""
+        return self.for_page().prefetch_related(
+            Prefetch("findings", queryset=findings, to_attr="published_findings")
         )
 
 
@@ -132,6 +146,16 @@ class Condition(EditorialModel):
     body = models.TextField(blank=True, help_text="Markdown.")
     dose_min_mg = models.DecimalField("lowest daily dose (mg)", **DOSE_FIELD)
     dose_max_mg = models.DecimalField("highest daily dose (mg)", **DOSE_FIELD)
+    main_outcome = models.CharField(
+        max_length=20,
+        choices=Outcome.choices,
+        blank=True,
+        help_text=(
+            "The outcome whose evidence is this condition's headline. Leave empty "
+            "for the default: pain for chronic pain and musculoskeletal "
+            "conditions, disease activity for the others."
+        ),
+    )
     titration_notes = models.TextField(blank=True, help_text="Markdown.")
     mechanisms = models.ManyToManyField(
         Mechanism,
@@ -195,25 +219,33 @@ class Condition(EditorialModel):
     def alias_list(self) -> list[str]:
         return [a.strip() for a in self.aliases.split(",") if a.strip()]
 
+    def save(self, **kwargs):
+        if not self.main_outcome:
+            self.main_outcome = default_main_outcome(self.category)
+            if kwargs.get("update_fields") is not None:
+                kwargs["update_fields"] = {*kwargs["update_fields"], "main_outcome"}
+        super().save(**kwargs)
+
     @property
-    def evidence(self) -> ConditionEvidence:
-        """The grade from the findings of published studies.
+    def headline_outcome(self) -> str:
+        return self.main_outcome or default_main_outcome(self.category)
 
-        Uses `published_findings` from `with_evidence()`; without it, this runs a
-        query for each condition (an N+1 on lists).
+    @property
+    def summaries(self) -> list:
+        """The stored evidence summaries (`studies.models.EvidenceSummary`).
+
+        Reads `evidence_rows` from `with_evidence()`; without it, one query.
         """
-        findings = getattr(self, "published_findings", None)
-        if findings is None:
-            from studies.models import Finding
+        rows = getattr(self, "evidence_rows", None)
+        if rows is None:
+            rows = self.evidence_rows = list(self.evidence_summaries.all())
+        return rows
 
-            findings = (
-                Finding.objects.of_published_studies()
-                .with_level()
-                .filter(condition=self)
-            )
-        return grade_findings(
-            (f.study_id, f.evidence_level, f.direction) for f in findings
-        )
+    @property
+    def headline(self):
+        """The summary for the main outcome, or `None` when no study reports it."""
+        outcome = self.headline_outcome
+        return next((row for row in self.summaries if row.outcome == outcome), None)
 
 
 def _plain(value: Decimal) -> str:

@@ -5,7 +5,13 @@ from __future__ import annotations
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
-from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
+from conditions.models import (
+    Condition,
+    FAQEntry,
+    GlossaryTerm,
+    Mechanism,
+    Outcome,
+)
 from ldnsite.rest import (
     EDITORIAL_FIELDS,
     EDITORIAL_READ_ONLY,
@@ -13,38 +19,82 @@ from ldnsite.rest import (
     HtmlUrlField,
     SlugRelatedField,
 )
-from studies.evidence import ConditionEvidence
-from studies.models import Finding
+from studies.evidence import DowngradeReason
+from studies.models import EvidenceSummary, Finding
 from studies.serializers import (
+    FINDING_RESULT_FIELDS,
     ConditionRefSerializer,
     MechanismRefSerializer,
     StudyShortSerializer,
 )
 
 
-class GradeSerializer(serializers.Serializer):
-    grade = serializers.CharField()
-    grade_label = serializers.CharField()
-    studies = serializers.IntegerField(help_text="Published studies counted.")
+class DowngradeSerializer(serializers.Serializer):
+    reason = serializers.ChoiceField(choices=DowngradeReason.choices)
+    short = serializers.CharField(help_text="A few words, as the headline says it.")
+    text = serializers.CharField(help_text="The reason with its figures.")
 
 
-class EvidenceSerializer(GradeSerializer):
-    """A condition's grade with the counts behind it (see studies/evidence.py)."""
+class EvidenceSummarySerializer(serializers.ModelSerializer):
+    """One body of evidence (this condition × one outcome), as stored when the
+    evidence last changed; the rule is on the "How we grade" page."""
 
-    findings = serializers.IntegerField()
-    by_level = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Studies per evidence level."
+    downgrades = DowngradeSerializer(
+        many=True, read_only=True, help_text="Each step down, with its reason."
     )
-    by_direction = serializers.DictField(
-        child=serializers.IntegerField(), help_text="Studies per direction."
-    )
-    benefit_share = serializers.FloatField()
-    reason = serializers.CharField()
 
-    def to_representation(self, evidence: ConditionEvidence):
-        data = super().to_representation(evidence)
-        data["by_level"] = {str(k): v for k, v in evidence.by_level.items()}
-        return data
+    class Meta:
+        model = EvidenceSummary
+        fields = (
+            "outcome",
+            "direction",
+            "certainty",
+            "headline",
+            "studies",
+            "participants",
+            "participants_complete",
+            "randomised_trials",
+            "randomised_participants",
+            "reviews",
+            "background",
+            "not_reported",
+            "basis",
+            "downgrades",
+            "computed_at",
+        )
+        extra_kwargs = {
+            "studies": {"help_text": "Primary studies that vote."},
+            "participants": {
+                "help_text": "Participants in the voting studies (recorded ones)."
+            },
+            "participants_complete": {
+                "help_text": "False when a voting study does not report its number."
+            },
+            "reviews": {
+                "help_text": "Systematic reviews and meta-analyses: shown, never votes."
+            },
+            "background": {
+                "help_text": "Narrative and scoping reviews, preclinical, not stated."
+            },
+            "not_reported": {"help_text": "Primary studies that report no result."},
+        }
+
+
+class EvidenceFieldsMixin(serializers.Serializer):
+    """`headline` and `evidence` from the stored summaries (`with_evidence()`)."""
+
+    main_outcome = serializers.CharField(source="headline_outcome", read_only=True)
+    headline = serializers.SerializerMethodField()
+    evidence = serializers.SerializerMethodField()
+
+    @extend_schema_field(EvidenceSummarySerializer(allow_null=True))
+    def get_headline(self, condition: Condition):
+        row = condition.headline
+        return EvidenceSummarySerializer(row).data if row else None
+
+    @extend_schema_field(EvidenceSummarySerializer(many=True))
+    def get_evidence(self, condition: Condition):
+        return EvidenceSummarySerializer(condition.summaries, many=True).data
 
 
 class ConditionFindingSerializer(serializers.ModelSerializer):
@@ -55,15 +105,22 @@ class ConditionFindingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Finding
-        fields = ("id", "url", "outcome", "direction", "effect", "study")
+        fields = (
+            "id",
+            "url",
+            "outcome",
+            "direction",
+            "effect",
+            *FINDING_RESULT_FIELDS,
+            "study",
+        )
 
 
-class ConditionListSerializer(serializers.ModelSerializer):
+class ConditionListSerializer(EvidenceFieldsMixin, serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="condition-detail", lookup_field="slug"
     )
     html_url = HtmlUrlField()
-    grade = serializers.SerializerMethodField()
 
     class Meta:
         model = Condition
@@ -77,21 +134,31 @@ class ConditionListSerializer(serializers.ModelSerializer):
             "summary",
             "dose_min_mg",
             "dose_max_mg",
-            "grade",
+            "main_outcome",
+            "headline",
+            "evidence",
         )
 
-    @extend_schema_field(GradeSerializer)
-    def get_grade(self, condition: Condition):
-        return GradeSerializer(condition.evidence).data
 
+class ConditionSerializer(EvidenceFieldsMixin, EditorialSerializer):
+    """A condition in full: evidence per outcome, mechanisms, findings with studies.
 
-class ConditionSerializer(EditorialSerializer):
-    """A condition in full: grade and counts, mechanisms, findings with studies."""
+    `main_outcome` is written as the staff choice (empty: the default for the
+    category) and read as the outcome in effect.
+    """
 
     url = serializers.HyperlinkedIdentityField(
         view_name="condition-detail", lookup_field="slug"
     )
-    evidence = serializers.SerializerMethodField()
+    main_outcome = serializers.ChoiceField(
+        choices=Outcome.choices,
+        required=False,
+        allow_blank=True,
+        help_text=(
+            "The outcome of the headline; empty: pain for chronic pain and "
+            "musculoskeletal conditions, disease activity otherwise."
+        ),
+    )
     mechanisms = serializers.SerializerMethodField()
     findings = serializers.SerializerMethodField()
 
@@ -109,6 +176,8 @@ class ConditionSerializer(EditorialSerializer):
             "dose_min_mg",
             "dose_max_mg",
             "titration_notes",
+            "main_outcome",
+            "headline",
             "evidence",
             "mechanisms",
             "findings",
@@ -116,9 +185,10 @@ class ConditionSerializer(EditorialSerializer):
         )
         read_only_fields = EDITORIAL_READ_ONLY
 
-    @extend_schema_field(EvidenceSerializer)
-    def get_evidence(self, condition: Condition):
-        return EvidenceSerializer(condition.evidence).data
+    def to_representation(self, instance):
+        data = super().to_representation(instance)
+        data["main_outcome"] = instance.headline_outcome
+        return data
 
     @extend_schema_field(MechanismRefSerializer(many=True))
     def get_mechanisms(self, condition: Condition):
@@ -133,10 +203,8 @@ class ConditionSerializer(EditorialSerializer):
         if findings is None:
             findings = (
                 Finding.objects.of_published_studies()
-                .with_level()
-                .select_related("study")
+                .for_condition_page()
                 .filter(condition=condition)
-                .order_by("evidence_level", "study__title", "pk")
             )
         return ConditionFindingSerializer(
             findings, many=True, context=self.context

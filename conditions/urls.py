@@ -1,4 +1,5 @@
 from django.urls import path
+from django.views.generic import TemplateView
 
 from conditions import views
 
@@ -16,4 +17,9 @@ urlpatterns = [
     ),
     path("faq/", views.FAQView.as_view(), name="faq"),
     path("glossary/", views.GlossaryView.as_view(), name="glossary"),
+    path(
+        "sources/",
+        TemplateView.as_view(template_name="conditions/sources.html"),
+        name="sources",
+    ),
 ]

@@ -1,5 +1,6 @@
 import unicodedata
 
+from django.core.paginator import Paginator
 from django.db.models import Count, Prefetch
 from django.views.generic import DetailView, ListView, TemplateView
 
@@ -7,22 +8,25 @@ from conditions.filters import ConditionFilter
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
 from ldnsite.editorial import published_q
 from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
+from studies import condition_evidence
 from studies.evidence import Direction, EvidenceLevel
-from studies.models import Study
+from studies.evidence_map import evidence_map_from_conditions
+from studies.models import Finding, Study
+
+FINDINGS_PER_PAGE = 30
 
 
 class HomeView(TemplateView):
-    """The home page: conditions with grades, the evidence map, the latest studies.
+    """The home page: conditions with their headline, the evidence map, the
+    latest studies.
 
-    Three queries: the conditions, their findings (which give both the grades
-    and the map), and the five most recently published studies.
+    Three queries: the conditions, their stored summaries (which give both the
+    headlines and the map), and the five most recently published studies.
     """
 
     template_name = "conditions/home.html"
 
     def get_context_data(self, **kwargs):
-        from studies.evidence_map import evidence_map_from_conditions
-
         conditions = list(Condition.objects.published().with_evidence())
         return super().get_context_data(
             conditions=conditions,
@@ -37,9 +41,9 @@ class HomeView(TemplateView):
 class ConditionListView(FilteredListView):
     """Conditions, filtered and sorted by `ConditionFilter` (name by default).
 
-    Queries: the count, the page of conditions, their findings for the grade
-    (prefetch), the mechanism choices; grading for a grade filter or sort and
-    the mechanism lookup for a mechanism filter add one each.
+    Queries: the count, the page of conditions, their stored summaries
+    (prefetch), the mechanism choices; the mechanism lookup for a mechanism
+    filter adds one. Certainty filters and sorts are SQL on the stored rows.
     """
 
     template_name = "conditions/condition_list.html"
@@ -50,17 +54,19 @@ class ConditionListView(FilteredListView):
 
 
 class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
-    """A condition with its grade, findings by level and direction, and FAQ.
+    """A condition: headline, summary-of-findings table, reviews, doses studied,
+    the replication plots, a page of findings by level and direction, and FAQ.
 
-    Queries: the condition (with its reviewer), the findings of published
-    studies with their study, the published mechanisms, the published FAQ.
+    Queries: the condition (with its reviewer), its summaries, mechanisms and
+    FAQ (prefetches), the doses, the reviews, the replication marks, then the
+    count and the page of findings; the same whatever the number of findings.
     """
 
     template_name = "conditions/condition_detail.html"
 
     def base_queryset(self):
         return (
-            Condition.objects.for_api_detail()
+            Condition.objects.for_page()
             .select_related("reviewed_by__staff_profile")
             .prefetch_related(
                 Prefetch(
@@ -73,13 +79,27 @@ class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         condition = self.object
-        findings = condition.published_findings
+        findings = (
+            Finding.objects.of_published_studies()
+            .filter(condition=condition)
+            .for_condition_page()
+        )
+        page = Paginator(findings, FINDINGS_PER_PAGE).get_page(
+            self.request.GET.get("findings")
+        )
         return super().get_context_data(
-            evidence=condition.evidence,
+            headline=condition.headline,
+            sof=condition_evidence.sof_rows(condition.summaries),
+            reviews=condition_evidence.review_findings(condition),
+            doses=condition_evidence.doses_studied(condition),
+            plots=condition_evidence.replication(condition),
             mechanisms=condition.published_mechanisms,
-            findings_by_level=findings_by_level(findings),
+            findings_page=page,
+            findings_by_level=findings_by_level(page.object_list),
             faq=condition.published_faq,
-            structured_data=condition_json_ld(self.request, condition, findings),
+            structured_data=condition_json_ld(
+                self.request, condition, page.object_list
+            ),
             **kwargs,
         )
 
@@ -88,12 +108,14 @@ def findings_by_level(findings) -> list[dict]:
     """Findings as [{level, label, columns: [{direction, label, findings}]}].
 
     Levels in order (1 first), only those with findings; every level has the
-    four directions in the same order, so nulls and harms sit beside benefits.
+    directions in the same order, so nulls and harms sit beside benefits ("not
+    reported" only where a study reports no result).
     """
     levels: dict[int, dict[str, list]] = {}
     for finding in findings:
         by_direction = levels.setdefault(
-            finding.evidence_level, {d: [] for d in Direction.values}
+            finding.evidence_level,
+            {d: [] for d in Direction.values if d != Direction.NOT_REPORTED},
         )
         by_direction.setdefault(finding.direction, []).append(finding)
     return [

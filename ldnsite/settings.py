@@ -355,6 +355,9 @@ SPECTACULAR_SETTINGS = {
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
         "StatusEnum": "ldnsite.editorial.Status",
+        "OutcomeEnum": "conditions.models.Outcome",
+        "FindingDirectionEnum": "studies.evidence.Direction",
+        "EvidenceDirectionEnum": "studies.evidence.BodyDirection",
     },
 }
 

@@ -26,6 +26,7 @@ STATIC_PAGES = (
     "studies:evidence",
     "conditions:faq",
     "conditions:glossary",
+    "conditions:sources",
 )
 
 

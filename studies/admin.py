@@ -76,10 +76,20 @@ class StudyAdminForm(forms.ModelForm):
         return cleaned
 
 
-class FindingInline(CachedChoicesInlineMixin, admin.TabularInline):
+class FindingInline(CachedChoicesInlineMixin, admin.StackedInline):
     model = Finding
     extra = 1
-    fields = ("condition", "outcome", "direction", "effect")
+    fields = (
+        "condition",
+        "outcome",
+        "direction",
+        "effect",
+        "participants",
+        ("dose_min_mg", "dose_max_mg"),
+        "follow_up_weeks",
+        "effect_measure",
+        ("effect_value", "effect_ci_low", "effect_ci_high"),
+    )
     cached_choice_fields = ("condition",)
     formfield_overrides = {
         models.TextField: {"widget": Textarea(attrs={"rows": 2, "cols": 48})}
@@ -126,6 +136,7 @@ class StudyAdmin(CitationImportAdminMixin, EditorialAdmin):
             {
                 "fields": (
                     ("design", "sample_size"),
+                    ("comparator", "risk_of_bias"),
                     ("dose", "duration"),
                     "summary",
                     "key_finding",
@@ -151,7 +162,14 @@ class StudyAdmin(CitationImportAdminMixin, EditorialAdmin):
 
 @admin.register(Finding)
 class FindingAdmin(HistoryIdsAdmin):
-    list_display = ("study", "condition", "outcome", "direction", "effect")
+    list_display = (
+        "study",
+        "condition",
+        "outcome",
+        "direction",
+        "participants",
+        "effect",
+    )
     list_filter = ("direction", "outcome", "study__status", "condition")
     list_select_related = ("study", "condition")
     search_fields = ("effect", "study__title", "condition__name")

@@ -1,36 +1,48 @@
-"""Evidence levels and condition grades: the one place the grading rule lives.
+"""Evidence levels and the certainty of a body of evidence: the rule lives here.
 
 A study's **evidence level** follows from its design alone (`DESIGN_LEVEL`).
 
-A condition's **grade** is computed from the findings of its published studies:
+What is rated is a **body of evidence**: the findings of published studies for
+one condition and one outcome (fibromyalgia × pain), as GRADE and Cochrane do.
+`rate_body()` applies the rule below; `RULE_TEXT` states it with the same
+constants, for the public "How we grade" page.
 
-1. Each study counts once. Its direction for the condition is the direction all
-   its findings on that condition share, or "mixed" when they differ.
-2. Clinical studies are those at levels 1-4; level 5 (narrative and scoping
-   reviews, preclinical work, design not stated) is background only.
-3. The first rule that matches gives the grade (`GRADE_RULES` holds the same
-   rules as text, built from the thresholds `grade_results` applies):
-
-   ===  =====================  =====================================================
-   A    Strong                 at least 2 studies at level 1-2, at least 75% of all
-                               studies report benefit, and none reports harm
-   B    Moderate               at least 1 study at level 1-2 and at least 60% of
-                               all studies report benefit
-   C    Preliminary            at least 1 clinical study reports benefit and at
-                               least 50% of all studies report benefit
-   D    Conflicting/negative   at least 1 clinical study, but none of A-C holds
-                               (under half report benefit, or no clinical study
-                               reports benefit)
-   I    Insufficient           no clinical study (none at all, or background only)
-   ===  =====================  =====================================================
-
-Null and negative findings always count: they lower the share that reports
-benefit, and they are shown beside positive ones.
+1. **Who votes** (`ROLE_OF_DESIGN`). Primary studies vote: randomised trials,
+   non-randomised and open-label trials, cohort, cross-sectional and registry
+   studies, case series and case reports. Systematic reviews and meta-analyses
+   do not vote beside the trials they pool: their conclusions are shown in
+   their own panel. Narrative and scoping reviews, preclinical work and
+   designs not stated are background and never vote. A finding whose result is
+   "not reported" does not vote. Each study counts once (one finding per study,
+   condition and outcome).
+2. **Direction** comes from the highest level that has voters (randomised
+   trials if there are any; else non-randomised and observational studies;
+   else case series and reports), each study weighted by its participants (a
+   study whose number is not recorded weighs as much as the smallest recorded
+   study at that level, or 1 when none is recorded). A direction that holds at
+   least `DIRECTION_AGREEMENT_PERCENT` % of that weight, and that the largest
+   study at that level shares, decides: benefit, no clear benefit (a "no
+   effect" result), harm, or inconsistent (a "mixed" result). Otherwise the body
+   is inconsistent: smaller studies cannot outvote the largest one.
+3. **Certainty starts** high with randomised trials, low with non-randomised
+   or observational studies only, very low with case series and reports only.
+4. **Certainty goes down one level** (never below very low) for each of these,
+   and each step is recorded with its reason:
+   - *risk of bias*: more than half of the participants at the deciding level
+     are in studies judged at high risk of bias;
+   - *inconsistency*: studies at the deciding level point in different
+     directions;
+   - *imprecision*: fewer than `IMPRECISION_MIN_PARTICIPANTS` participants at
+     the deciding level, or a single study;
+   - *small-study effects*: some voting studies report benefit and others do
+     not, and the largest study that does not report benefit has at least
+     `SMALL_STUDY_RATIO` times as many participants as the largest that does.
+5. A body without a voting study is **not rated**: its reviews and background
+   are still shown.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
@@ -42,8 +54,13 @@ class Design(models.TextChoices):
     SYSTEMATIC_REVIEW = "systematic_review", "Systematic review"
     RCT = "rct", "Randomised controlled trial"
     CROSSOVER_RCT = "crossover_rct", "Crossover randomised controlled trial"
+    NON_RANDOMISED = (
+        "non_randomised",
+        "Non-randomised controlled trial (quasi-experimental)",
+    )
     OPEN_LABEL = "open_label", "Open-label pilot trial"
     COHORT = "cohort", "Cohort study"
+    CROSS_SECTIONAL = "cross_sectional", "Cross-sectional or registry study"
     CASE_SERIES = "case_series", "Case series"
     CASE_REPORT = "case_report", "Case report"
     SCOPING_REVIEW = "scoping_review", "Scoping review"
@@ -55,7 +72,10 @@ class Design(models.TextChoices):
 class EvidenceLevel(models.IntegerChoices):
     SYNTHESIS = 1, "Level 1: systematic review or meta-analysis"
     RANDOMISED = 2, "Level 2: randomised controlled trial"
-    NON_RANDOMISED = 3, "Level 3: non-randomised trial or cohort study"
+    NON_RANDOMISED = (
+        3,
+        "Level 3: non-randomised or open-label trial, cohort, cross-sectional study",
+    )
     DESCRIPTIVE = 4, "Level 4: case series or case report"
     BACKGROUND = 5, "Level 5: narrative or scoping review, preclinical, not stated"
 
@@ -65,8 +85,10 @@ DESIGN_LEVEL: dict[str, int] = {
     Design.SYSTEMATIC_REVIEW: EvidenceLevel.SYNTHESIS,
     Design.RCT: EvidenceLevel.RANDOMISED,
     Design.CROSSOVER_RCT: EvidenceLevel.RANDOMISED,
+    Design.NON_RANDOMISED: EvidenceLevel.NON_RANDOMISED,
     Design.OPEN_LABEL: EvidenceLevel.NON_RANDOMISED,
     Design.COHORT: EvidenceLevel.NON_RANDOMISED,
+    Design.CROSS_SECTIONAL: EvidenceLevel.NON_RANDOMISED,
     Design.CASE_SERIES: EvidenceLevel.DESCRIPTIVE,
     Design.CASE_REPORT: EvidenceLevel.DESCRIPTIVE,
     Design.SCOPING_REVIEW: EvidenceLevel.BACKGROUND,
@@ -75,6 +97,26 @@ DESIGN_LEVEL: dict[str, int] = {
     Design.OTHER: EvidenceLevel.BACKGROUND,
 }
 assert set(DESIGN_LEVEL) == set(Design.values), "every design needs a level"
+
+
+class Direction(models.TextChoices):
+    BENEFIT = "benefit", "Benefit"
+    NO_EFFECT = "no_effect", "No effect"
+    HARM = "harm", "Harm"
+    MIXED = "mixed", "Mixed"
+    NOT_REPORTED = "not_reported", "Not reported"
+
+
+# One symbol per direction, always shown beside its word (never alone, and
+# never colour alone): pages, the evidence map and its legend all use these.
+DIRECTION_SYMBOLS: dict[str, str] = {
+    Direction.BENEFIT: "✓",
+    Direction.NO_EFFECT: "○",
+    Direction.HARM: "✗",
+    Direction.MIXED: "±",
+    Direction.NOT_REPORTED: "?",
+}
+
 
 HIGH_LEVELS = {EvidenceLevel.SYNTHESIS, EvidenceLevel.RANDOMISED}
 CLINICAL_LEVELS = HIGH_LEVELS | {
@@ -102,173 +144,464 @@ def evidence_level_expression(prefix: str = "") -> models.Case:
     )
 
 
-class Direction(models.TextChoices):
+# --- Who votes ------------------------------------------------------------------
+
+
+class Role(models.TextChoices):
+    PRIMARY = "primary", "Primary study: votes"
+    REVIEW = "review", "Review of studies: shown apart, never votes"
+    BACKGROUND = "background", "Background: never votes"
+
+
+ROLE_OF_DESIGN: dict[str, str] = {
+    Design.META_ANALYSIS: Role.REVIEW,
+    Design.SYSTEMATIC_REVIEW: Role.REVIEW,
+    Design.RCT: Role.PRIMARY,
+    Design.CROSSOVER_RCT: Role.PRIMARY,
+    Design.NON_RANDOMISED: Role.PRIMARY,
+    Design.OPEN_LABEL: Role.PRIMARY,
+    Design.COHORT: Role.PRIMARY,
+    Design.CROSS_SECTIONAL: Role.PRIMARY,
+    Design.CASE_SERIES: Role.PRIMARY,
+    Design.CASE_REPORT: Role.PRIMARY,
+    Design.SCOPING_REVIEW: Role.BACKGROUND,
+    Design.NARRATIVE_REVIEW: Role.BACKGROUND,
+    Design.PRECLINICAL: Role.BACKGROUND,
+    Design.OTHER: Role.BACKGROUND,
+}
+assert set(ROLE_OF_DESIGN) == set(Design.values), "every design needs a role"
+
+REVIEW_DESIGNS = [d for d, role in ROLE_OF_DESIGN.items() if role == Role.REVIEW]
+RANDOMISED_DESIGNS = [
+    d for d, level in DESIGN_LEVEL.items() if level == EvidenceLevel.RANDOMISED
+]
+
+
+# --- The rule's outputs -----------------------------------------------------------
+
+
+class Certainty(models.TextChoices):
+    HIGH = "high", "High"
+    MODERATE = "moderate", "Moderate"
+    LOW = "low", "Low"
+    VERY_LOW = "very_low", "Very low"
+    NOT_RATED = "not_rated", "Not rated"
+
+
+# Highest first; a step down moves one place along, never past "very low".
+CERTAINTY_STEPS = [
+    Certainty.HIGH,
+    Certainty.MODERATE,
+    Certainty.LOW,
+    Certainty.VERY_LOW,
+]
+CERTAINTY_RANK: dict[str, int] = {
+    Certainty.HIGH: 4,
+    Certainty.MODERATE: 3,
+    Certainty.LOW: 2,
+    Certainty.VERY_LOW: 1,
+    Certainty.NOT_RATED: 0,
+}
+"""For sorting in SQL: the higher, the more certain."""
+
+# What each certainty lets a reader say (GRADE's plain-language wording).
+CERTAINTY_MEANING: dict[str, str] = {
+    Certainty.HIGH: "we are confident",
+    Certainty.MODERATE: "probably",
+    Certainty.LOW: "may",
+    Certainty.VERY_LOW: "we are very uncertain",
+    Certainty.NOT_RATED: "no primary study to rate",
+}
+
+CERTAINTY_SYMBOLS: dict[str, str] = {
+    Certainty.HIGH: "●●●●",
+    Certainty.MODERATE: "●●●○",
+    Certainty.LOW: "●●○○",
+    Certainty.VERY_LOW: "●○○○",
+    Certainty.NOT_RATED: "○○○○",
+}
+
+
+class BodyDirection(models.TextChoices):
     BENEFIT = "benefit", "Benefit"
-    NO_EFFECT = "no_effect", "No effect"
+    NO_CLEAR_BENEFIT = "no_clear_benefit", "No clear benefit"
     HARM = "harm", "Harm"
-    MIXED = "mixed", "Mixed"
+    INCONSISTENT = "inconsistent", "Inconsistent"
+    NONE = "none", "No primary study"
 
 
-# One symbol per direction, always shown beside its word (never alone, and
-# never colour alone): pages, the evidence map and its legend all use these.
-DIRECTION_SYMBOLS: dict[str, str] = {
-    Direction.BENEFIT: "✓",
-    Direction.NO_EFFECT: "○",
-    Direction.HARM: "✗",
-    Direction.MIXED: "±",
+BODY_DIRECTION_SYMBOLS: dict[str, str] = {
+    BodyDirection.BENEFIT: DIRECTION_SYMBOLS[Direction.BENEFIT],
+    BodyDirection.NO_CLEAR_BENEFIT: DIRECTION_SYMBOLS[Direction.NO_EFFECT],
+    BodyDirection.HARM: DIRECTION_SYMBOLS[Direction.HARM],
+    BodyDirection.INCONSISTENT: DIRECTION_SYMBOLS[Direction.MIXED],
+    BodyDirection.NONE: "—",
+}
+
+# A finding's direction, as the direction of a body it decides alone.
+BODY_DIRECTION_OF: dict[str, str] = {
+    Direction.BENEFIT: BodyDirection.BENEFIT,
+    Direction.NO_EFFECT: BodyDirection.NO_CLEAR_BENEFIT,
+    Direction.HARM: BodyDirection.HARM,
+    Direction.MIXED: BodyDirection.INCONSISTENT,
 }
 
 
-class Grade(models.TextChoices):
-    STRONG = "A", "Strong"
-    MODERATE = "B", "Moderate"
-    PRELIMINARY = "C", "Preliminary"
-    CONFLICTING = "D", "Conflicting or negative"
-    INSUFFICIENT = "I", "Insufficient"
+class DowngradeReason(models.TextChoices):
+    RISK_OF_BIAS = "risk_of_bias", "Risk of bias"
+    INCONSISTENCY = "inconsistency", "Inconsistency"
+    IMPRECISION = "imprecision", "Imprecision"
+    SMALL_STUDY_EFFECTS = "small_study_effects", "Small-study effects"
 
 
-# The thresholds of the grading rule: `grade_results` applies them and
-# `GRADE_RULES` states them, so the rule shown to readers is the rule applied.
-STRONG_MIN_HIGH = 2
-STRONG_MIN_SHARE = 75
-MODERATE_MIN_HIGH = 1
-MODERATE_MIN_SHARE = 60
-PRELIMINARY_MIN_SHARE = 50
+# --- The thresholds (the rule applies them; RULE_TEXT states them) ----------------
 
-
-def _levels(levels) -> str:
-    """{1, 2} → "1-2" (the level sets are contiguous runs)."""
-    values = sorted(int(level) for level in levels)
-    return f"{values[0]}-{values[-1]}" if len(values) > 1 else str(values[0])
-
-
-_HIGH = _levels(HIGH_LEVELS)
-
-GRADE_RULES: dict[str, str] = {
-    Grade.STRONG: (
-        f"at least {STRONG_MIN_HIGH} studies at level {_HIGH}, at least "
-        f"{STRONG_MIN_SHARE}% of all studies report benefit, and none reports harm"
-    ),
-    Grade.MODERATE: (
-        f"at least {MODERATE_MIN_HIGH} study at level {_HIGH} and at least "
-        f"{MODERATE_MIN_SHARE}% of all studies report benefit"
-    ),
-    Grade.PRELIMINARY: (
-        f"at least 1 clinical study reports benefit and at least "
-        f"{PRELIMINARY_MIN_SHARE}% of all studies report benefit"
-    ),
-    Grade.CONFLICTING: (
-        "at least 1 clinical study, but none of A-C holds (under half report "
-        "benefit, or no clinical study reports benefit)"
-    ),
-    Grade.INSUFFICIENT: "no clinical study (none at all, or background only)",
-}
-"""Each grade's condition in words, checked from the top down."""
+DIRECTION_AGREEMENT_PERCENT = 75
+IMPRECISION_MIN_PARTICIPANTS = 400
+SMALL_STUDY_RATIO = 2
+HIGH_RISK_SHARE_PERCENT = 50
 
 
 @dataclass(frozen=True)
-class StudyResult:
-    """One study's contribution to one condition's grade."""
+class Vote:
+    """One study's finding in a body of evidence (one condition × one outcome)."""
 
     study_id: int
-    level: int
+    design: str
     direction: str
+    participants: int | None = None
+    risk_of_bias: str = "not_assessed"
+
+    @property
+    def level(self) -> int:
+        return DESIGN_LEVEL[self.design]
+
+    @property
+    def role(self) -> str:
+        return ROLE_OF_DESIGN[self.design]
 
 
 @dataclass(frozen=True)
-class ConditionEvidence:
-    grade: str
-    studies: int
-    findings: int
-    by_level: dict[int, int] = field(default_factory=dict)
-    by_direction: dict[str, int] = field(default_factory=dict)
-    reason: str = ""
+class Downgrade:
+    reason: str
+    short: str
+    text: str
 
-    @property
-    def grade_label(self) -> str:
-        return Grade(self.grade).label
+    def as_dict(self) -> dict[str, str]:
+        return {"reason": self.reason, "short": self.short, "text": self.text}
 
-    @property
-    def benefit_share(self) -> float:
-        return (
-            self.by_direction.get(Direction.BENEFIT, 0) / self.studies
-            if self.studies
-            else 0.0
+
+@dataclass(frozen=True)
+class Body:
+    """The rating of one body of evidence, with everything needed to explain it."""
+
+    direction: str
+    certainty: str
+    start: str
+    basis: str
+    downgrades: tuple[Downgrade, ...] = ()
+    studies: int = 0
+    participants: int = 0
+    participants_complete: bool = True
+    randomised_trials: int = 0
+    randomised_participants: int = 0
+    deciding_level: int | None = None
+    tier_studies: int = 0
+    tier_participants: int = 0
+    tier_complete: bool = True
+    reviews: int = 0
+    background: int = 0
+    not_reported: int = 0
+    weights: dict[str, int] = field(default_factory=dict)
+
+
+LEVEL_START = {
+    EvidenceLevel.RANDOMISED: Certainty.HIGH,
+    EvidenceLevel.NON_RANDOMISED: Certainty.LOW,
+    EvidenceLevel.DESCRIPTIVE: Certainty.VERY_LOW,
+}
+LEVEL_BASIS = {
+    EvidenceLevel.RANDOMISED: "randomised trials: rating starts high",
+    EvidenceLevel.NON_RANDOMISED: (
+        "no randomised trial, only non-randomised or observational studies: "
+        "rating starts low"
+    ),
+    EvidenceLevel.DESCRIPTIVE: (
+        "only case series and case reports: rating starts very low"
+    ),
+}
+LEVEL_SHORT = {
+    EvidenceLevel.RANDOMISED: "",
+    EvidenceLevel.NON_RANDOMISED: "no randomised trial",
+    EvidenceLevel.DESCRIPTIVE: "case reports only",
+}
+
+
+def _weights(votes: list[Vote]) -> list[tuple[Vote, int]]:
+    known = [v.participants for v in votes if v.participants]
+    fallback = min(known) if known else 1
+    return [(v, v.participants or fallback) for v in votes]
+
+
+def rate_body(votes: Iterable[Vote]) -> Body:
+    """Apply the rule (this module's docstring) to the findings of one body."""
+    votes = list(votes)
+    reviews = sum(1 for v in votes if v.role == Role.REVIEW)
+    background = sum(1 for v in votes if v.role == Role.BACKGROUND)
+    primary = [v for v in votes if v.role == Role.PRIMARY]
+    not_reported = sum(1 for v in primary if v.direction == Direction.NOT_REPORTED)
+    voters = [v for v in primary if v.direction != Direction.NOT_REPORTED]
+    counts = {
+        "reviews": reviews,
+        "background": background,
+        "not_reported": not_reported,
+    }
+    if not voters:
+        return Body(
+            direction=BodyDirection.NONE,
+            certainty=Certainty.NOT_RATED,
+            start=Certainty.NOT_RATED,
+            basis="no primary study reports a result: not rated",
+            **counts,
         )
 
-
-def study_results(findings: Iterable[tuple[int, int, str]]) -> list[StudyResult]:
-    """Collapse (study id, level, direction) finding rows to one result per study."""
-    levels: dict[int, int] = {}
-    directions: dict[int, set[str]] = {}
-    for study_id, level, direction in findings:
-        levels[study_id] = level
-        directions.setdefault(study_id, set()).add(direction)
-    return [
-        StudyResult(
-            study_id=sid,
-            level=levels[sid],
-            direction=dirs.pop() if len(dirs) == 1 else Direction.MIXED,
-        )
-        for sid, dirs in directions.items()
-    ]
-
-
-def grade_results(results: list[StudyResult], *, findings: int) -> ConditionEvidence:
-    """Apply the grading rule (the module docstring, `GRADE_RULES`)."""
-    n = len(results)
-    by_level = Counter(r.level for r in results)
-    by_direction = Counter(r.direction for r in results)
-    high = sum(by_level[level] for level in HIGH_LEVELS)
-    clinical = [r for r in results if r.level in CLINICAL_LEVELS]
-    benefit = by_direction[Direction.BENEFIT]
-    # Integer arithmetic, so that exactly 75 % or 60 % never falls on the wrong side.
-    share_at_least = lambda percent: benefit * 100 >= percent * n  # noqa: E731
-
-    no_harm = by_direction[Direction.HARM] == 0
-    clinical_benefit = any(r.direction == Direction.BENEFIT for r in clinical)
-    if high >= STRONG_MIN_HIGH and share_at_least(STRONG_MIN_SHARE) and no_harm:
-        grade = Grade.STRONG
-    elif high >= MODERATE_MIN_HIGH and share_at_least(MODERATE_MIN_SHARE):
-        grade = Grade.MODERATE
-    elif clinical_benefit and share_at_least(PRELIMINARY_MIN_SHARE):
-        grade = Grade.PRELIMINARY
-    elif clinical:
-        grade = Grade.CONFLICTING
+    randomised = [v for v in voters if v.level == EvidenceLevel.RANDOMISED]
+    level = min(v.level for v in voters)
+    tier = [v for v in voters if v.level == level]
+    weighted = _weights(tier)
+    total = sum(w for _, w in weighted)
+    by_direction: dict[str, int] = {}
+    for vote, weight in weighted:
+        by_direction[vote.direction] = by_direction.get(vote.direction, 0) + weight
+    leader, lead = max(by_direction.items(), key=lambda item: item[1])
+    biggest = max(w for _, w in weighted)
+    largest_agree = all(v.direction == leader for v, w in weighted if w == biggest)
+    if lead * 100 >= DIRECTION_AGREEMENT_PERCENT * total and largest_agree:
+        direction = BODY_DIRECTION_OF[leader]
     else:
-        grade = Grade.INSUFFICIENT
+        direction = BodyDirection.INCONSISTENT
 
-    return ConditionEvidence(
-        grade=grade,
-        studies=n,
-        findings=findings,
-        by_level=dict(sorted(by_level.items())),
-        by_direction={d: by_direction[d] for d in Direction.values if by_direction[d]},
-        reason=_reason(grade, n, high, len(clinical), by_direction),
-    )
+    is_trials = level == EvidenceLevel.RANDOMISED
+    noun = "trials" if is_trials else "studies"
+    tier_known = sum(v.participants or 0 for v in tier)
+    downgrades: list[Downgrade] = []
 
-
-def grade_findings(findings: Iterable[tuple[int, int, str]]) -> ConditionEvidence:
-    """Grade a condition from its published findings as (study id, level, direction)."""
-    rows = list(findings)
-    return grade_results(study_results(rows), findings=len(rows))
-
-
-def _reason(grade: str, n: int, high: int, clinical: int, by_direction: Counter) -> str:
-    if n == 0:
-        return "No published study reports a finding for this condition yet."
-    plural = "study" if n == 1 else "studies"
-    parts = [
-        f"{n} {plural}: {high} systematic review or randomised trial level, "
-        f"{clinical} clinical in all."
+    high_risk = sum(w for v, w in weighted if v.risk_of_bias == "high")
+    if high_risk * 100 > HIGH_RISK_SHARE_PERCENT * total:
+        downgrades.append(
+            Downgrade(
+                DowngradeReason.RISK_OF_BIAS,
+                "risk of bias",
+                f"most participants ({high_risk} of {total}) are in {noun} judged "
+                "at high risk of bias",
+            )
+        )
+    if len(by_direction) > 1:
+        found = ", ".join(
+            f"{sum(1 for v in tier if v.direction == d)} {Direction(d).label.lower()}"
+            for d in Direction.values
+            if d in by_direction
+        )
+        downgrades.append(
+            Downgrade(
+                DowngradeReason.INCONSISTENCY,
+                f"{noun} disagree",
+                f"the {noun} point in different directions ({found})",
+            )
+        )
+    if len(tier) == 1:
+        single = "a single trial" if is_trials else "a single study"
+        downgrades.append(
+            Downgrade(
+                DowngradeReason.IMPRECISION,
+                single,
+                f"{single}, with "
+                + (
+                    f"{tier_known} participants"
+                    if tier_known
+                    else "participants not reported"
+                ),
+            )
+        )
+    elif tier_known < IMPRECISION_MIN_PARTICIPANTS:
+        downgrades.append(
+            Downgrade(
+                DowngradeReason.IMPRECISION,
+                "few participants" if tier_known else "participants not reported",
+                (
+                    f"{tier_known} participants in the {noun}, fewer than "
+                    f"{IMPRECISION_MIN_PARTICIPANTS}"
+                    if tier_known
+                    else f"the {noun} do not report their numbers of participants"
+                ),
+            )
+        )
+    benefit_sizes = [
+        v.participants
+        for v in voters
+        if v.direction == Direction.BENEFIT and v.participants
     ]
-    counts = ", ".join(
-        f"{by_direction[d]} {Direction(d).label.lower()}"
-        for d in Direction.values
-        if by_direction[d]
+    other_sizes = [
+        v.participants
+        for v in voters
+        if v.direction != Direction.BENEFIT and v.participants
+    ]
+    if (
+        benefit_sizes
+        and other_sizes
+        and max(other_sizes) >= SMALL_STUDY_RATIO * max(benefit_sizes)
+    ):
+        downgrades.append(
+            Downgrade(
+                DowngradeReason.SMALL_STUDY_EFFECTS,
+                "only small studies report benefit",
+                f"the largest study reporting benefit had {max(benefit_sizes)} "
+                f"participants; a study of {max(other_sizes)} did not find one",
+            )
+        )
+
+    start = LEVEL_START[level]
+    index = min(
+        CERTAINTY_STEPS.index(start) + len(downgrades), len(CERTAINTY_STEPS) - 1
     )
-    benefit = by_direction[Direction.BENEFIT]
-    parts.append(f"Directions: {counts} ({round(100 * benefit / n)}% report benefit).")
-    if grade == Grade.INSUFFICIENT:
-        parts.append("No clinical study yet: reviews and preclinical work only.")
-    return " ".join(parts)
+    return Body(
+        direction=direction,
+        certainty=CERTAINTY_STEPS[index],
+        start=start,
+        basis=LEVEL_BASIS[level],
+        downgrades=tuple(downgrades),
+        studies=len(voters),
+        participants=sum(v.participants or 0 for v in voters),
+        participants_complete=all(v.participants for v in voters),
+        randomised_trials=len(randomised),
+        randomised_participants=sum(v.participants or 0 for v in randomised),
+        deciding_level=int(level),
+        tier_studies=len(tier),
+        tier_participants=tier_known,
+        tier_complete=all(v.participants for v in tier),
+        weights=by_direction,
+        **counts,
+    )
+
+
+# --- Words for readers -------------------------------------------------------------
+
+TIER_NOUN = {
+    EvidenceLevel.RANDOMISED: ("A randomised trial", "Randomised trials"),
+    EvidenceLevel.NON_RANDOMISED: (
+        "A non-randomised or observational study",
+        "Non-randomised and observational studies",
+    ),
+    EvidenceLevel.DESCRIPTIVE: ("A case report or series", "Case reports and series"),
+}
+DIRECTION_PHRASE = {
+    BodyDirection.BENEFIT: "a benefit",
+    BodyDirection.NO_CLEAR_BENEFIT: "no clear benefit",
+    BodyDirection.HARM: "harm",
+    BodyDirection.INCONSISTENT: "inconsistent results",
+}
+
+
+def headline(body: Body, outcome_label: str) -> str:
+    """The body in one sentence a patient reads, e.g. "Randomised trials in 188
+    people found no clear benefit on pain (low certainty: trials disagree, few
+    participants)."."""
+    outcome = outcome_label.lower()
+    if body.direction == BodyDirection.NONE:
+        return (
+            f"No randomised trial or other primary study has reported on {outcome} yet."
+        )
+    level = body.deciding_level
+    single, plural = TIER_NOUN[level]
+    subject = single if body.tier_studies == 1 else plural
+    people = body.tier_participants
+    if people:
+        at_least = "" if body.tier_complete else "at least "
+        subject += f" in {at_least}{people} {'person' if people == 1 else 'people'}"
+    reasons = [LEVEL_SHORT[level]] if LEVEL_SHORT[level] else []
+    reasons += [d.short for d in body.downgrades]
+    certainty = Certainty(body.certainty).label.lower()
+    why = f": {', '.join(dict.fromkeys(reasons))}" if reasons else ""
+    found = DIRECTION_PHRASE[body.direction]
+    return f"{subject} found {found} on {outcome} ({certainty} certainty{why})."
+
+
+def summary_fields(body: Body, outcome_label: str) -> dict[str, object]:
+    """The body as the stored summary's fields (`studies.models.EvidenceSummary`)."""
+    return {
+        "direction": body.direction,
+        "certainty": body.certainty,
+        "certainty_rank": CERTAINTY_RANK[body.certainty],
+        "studies": body.studies,
+        "participants": body.participants,
+        "participants_complete": body.participants_complete,
+        "randomised_trials": body.randomised_trials,
+        "randomised_participants": body.randomised_participants,
+        "deciding_level": body.deciding_level,
+        "reviews": body.reviews,
+        "background": body.background,
+        "not_reported": body.not_reported,
+        "basis": body.basis,
+        "downgrades": [d.as_dict() for d in body.downgrades],
+        "headline": headline(body, outcome_label),
+    }
+
+
+# GRADE's plain-language statements, by direction and certainty.
+_STATEMENTS = {
+    BodyDirection.BENEFIT: {
+        Certainty.HIGH: "LDN improves {o}",
+        Certainty.MODERATE: "LDN probably improves {o}",
+        Certainty.LOW: "LDN may improve {o}",
+        Certainty.VERY_LOW: "We are very uncertain whether LDN improves {o}",
+    },
+    BodyDirection.NO_CLEAR_BENEFIT: {
+        Certainty.HIGH: "LDN makes little or no difference to {o}",
+        Certainty.MODERATE: "LDN probably makes little or no difference to {o}",
+        Certainty.LOW: "LDN may make little or no difference to {o}",
+        Certainty.VERY_LOW: "We are very uncertain whether LDN changes {o}",
+    },
+    BodyDirection.HARM: {
+        Certainty.HIGH: "LDN worsens {o}",
+        Certainty.MODERATE: "LDN probably worsens {o}",
+        Certainty.LOW: "LDN may worsen {o}",
+        Certainty.VERY_LOW: "We are very uncertain whether LDN worsens {o}",
+    },
+}
+
+
+def plain_statement(direction: str, certainty: str, outcome_label: str) -> str:
+    """What a reader may conclude, worded by certainty as GRADE suggests."""
+    outcome = outcome_label.lower()
+    if direction == BodyDirection.NONE:
+        return f"No primary study has reported on {outcome}."
+    if direction == BodyDirection.INCONSISTENT:
+        return f"The studies disagree on whether LDN changes {outcome}."
+    return _STATEMENTS[direction][certainty].format(o=outcome) + "."
+
+
+RULE_TEXT: dict[str, str] = {
+    "agreement": (
+        f"a direction decides when studies holding at least "
+        f"{DIRECTION_AGREEMENT_PERCENT}% of the participants at the deciding level, "
+        "including the largest study there, share it; otherwise the evidence is "
+        "inconsistent"
+    ),
+    DowngradeReason.RISK_OF_BIAS: (
+        f"more than {HIGH_RISK_SHARE_PERCENT}% of the participants at the deciding "
+        "level are in studies judged at high risk of bias"
+    ),
+    DowngradeReason.INCONSISTENCY: (
+        "the studies at the deciding level point in different directions"
+    ),
+    DowngradeReason.IMPRECISION: (
+        f"fewer than {IMPRECISION_MIN_PARTICIPANTS} participants at the deciding "
+        "level, or a single study"
+    ),
+    DowngradeReason.SMALL_STUDY_EFFECTS: (
+        "some studies report benefit and others do not, and the largest study that "
+        f"does not report benefit is at least {SMALL_STUDY_RATIO} times as large as "
+        "the largest that does"
+    ),
+}
+"""The rule in words, built from the thresholds `rate_body` applies."""

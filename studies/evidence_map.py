@@ -1,38 +1,38 @@
-"""The evidence map: published conditions × outcomes, counting public findings.
+"""The evidence map: published conditions × outcomes, from the stored summaries.
 
-Each cell counts the findings one condition has for one outcome and splits them
-by direction. Directions are written as symbols *and* words (`SYMBOLS`,
-`Cell.words`), so the map reads the same without colour.
+Each cell is one body of evidence: its direction and its certainty, written as
+symbols *and* words (never colour alone), linking to the condition page's row
+for that outcome, where the findings behind it are listed.
 
-`evidence_map()` runs two queries whatever the size (the conditions, then the
-finding counts grouped in SQL). `evidence_map_from_conditions()` runs none: it
-reads the findings `Condition.objects.with_evidence()` already prefetched, for
-pages that list the conditions anyway.
+`evidence_map()` runs two queries whatever the size (the conditions, then their
+summaries). `evidence_map_from_conditions()` runs none: it reads the summaries
+`Condition.objects.with_evidence()` already prefetched.
 """
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
-from django.db.models import Count
-
-from conditions.models import Condition
-from studies.evidence import DIRECTION_SYMBOLS, Direction
-from studies.models import Finding, Outcome
+from conditions.models import Condition, Outcome
+from studies.evidence import (
+    BODY_DIRECTION_SYMBOLS,
+    CERTAINTY_SYMBOLS,
+    DIRECTION_SYMBOLS,
+    BodyDirection,
+    Certainty,
+    Direction,
+)
+from studies.models import EvidenceSummary
 
 SYMBOLS = DIRECTION_SYMBOLS
 assert set(SYMBOLS) == set(Direction.values), "every direction needs a symbol"
 
 
-def direction_words(direction: str, count: int) -> str:
-    """ "2 benefit", "1 no effect": a count with the direction in lower case."""
-    return f"{count} {Direction(direction).label.lower()}"
-
-
 @dataclass(frozen=True)
 class DirectionCount:
+    """A count of findings with one direction (study lists and pages)."""
+
     direction: str
     count: int
 
@@ -46,10 +46,10 @@ class DirectionCount:
 
     @property
     def words(self) -> str:
-        return direction_words(self.direction, self.count)
+        return f"{self.count} {self.label.lower()}"
 
 
-def direction_counts(counts: Counter | dict[str, int]) -> list[DirectionCount]:
+def direction_counts(counts) -> list[DirectionCount]:
     """The non-zero counts, in `Direction` order."""
     return [
         DirectionCount(direction, counts[direction])
@@ -60,42 +60,39 @@ def direction_counts(counts: Counter | dict[str, int]) -> list[DirectionCount]:
 
 @dataclass(frozen=True)
 class Cell:
-    """The findings of one condition for one outcome, by direction."""
+    """One body of evidence (a stored summary), or an empty cell (`row` None)."""
 
     outcome: str
-    directions: list[DirectionCount] = field(default_factory=list)
+    summary: EvidenceSummary | None
+    url: str = ""
 
     @property
-    def total(self) -> int:
-        return sum(d.count for d in self.directions)
+    def symbol(self) -> str:
+        return BODY_DIRECTION_SYMBOLS[self.summary.direction] if self.summary else "—"
 
     @property
-    def symbols(self) -> str:
-        """ "✓1 ○1" (empty for an empty cell)."""
-        return " ".join(f"{d.symbol}{d.count}" for d in self.directions)
-
-    @property
-    def text(self) -> str:
-        """ "2: ✓1 ○1", or "—" when there is no finding."""
-        return f"{self.total}: {self.symbols}" if self.total else "—"
+    def certainty_symbol(self) -> str:
+        return CERTAINTY_SYMBOLS[self.summary.certainty] if self.summary else ""
 
     @property
     def words(self) -> str:
-        """ "2 findings: 1 benefit, 1 no effect", or "no findings"."""
-        if not self.total:
-            return "no findings"
-        noun = "finding" if self.total == 1 else "findings"
-        return f"{self.total} {noun}: " + ", ".join(d.words for d in self.directions)
+        """ "No clear benefit, low certainty (3 studies)", or "no studies"."""
+        row = self.summary
+        if row is None:
+            return "no studies"
+        if row.direction == BodyDirection.NONE:
+            return "no primary study (reviews or background only)"
+        studies = f"{row.studies} stud{'y' if row.studies == 1 else 'ies'}"
+        return (
+            f"{row.direction_label}, {row.certainty_label.lower()} certainty "
+            f"({studies})"
+        )
 
 
 @dataclass(frozen=True)
 class Row:
     condition: Condition
     cells: list[Cell]
-
-    @property
-    def total(self) -> int:
-        return sum(cell.total for cell in self.cells)
 
 
 @dataclass(frozen=True)
@@ -106,76 +103,64 @@ class EvidenceMap:
     rows: list[Row]
 
     @property
-    def total(self) -> int:
-        return sum(row.total for row in self.rows)
+    def legend(self) -> list[tuple[str, str]]:
+        """(symbol, direction label) for every direction of a body."""
+        return [
+            (BODY_DIRECTION_SYMBOLS[v], label) for v, label in BodyDirection.choices
+        ]
 
     @property
-    def legend(self) -> list[tuple[str, str]]:
-        """(symbol, direction label) for every direction."""
-        return [(SYMBOLS[value], label) for value, label in Direction.choices]
+    def certainty_legend(self) -> list[tuple[str, str]]:
+        return [
+            (CERTAINTY_SYMBOLS[v], label)
+            for v, label in Certainty.choices
+            if v != Certainty.NOT_RATED
+        ]
 
 
 def build_map(
     conditions: Sequence[Condition],
-    counts: Iterable[tuple[int, str, str, int]],
+    summaries: Iterable[EvidenceSummary],
     *,
     hide_empty_outcomes: bool = True,
 ) -> EvidenceMap:
-    """Lay (condition id, outcome, direction, count) rows out as a map.
+    """Lay the stored summaries out as a map.
 
     Every condition gets a row, in the order given, even one with no finding
     (that absence is information too). Outcome columns follow `Outcome`; a column
-    with no finding anywhere is left out when `hide_empty_outcomes` is set.
+    with no summary anywhere is left out when `hide_empty_outcomes` is set.
     """
-    tally: dict[tuple[int, str], Counter] = {}
-    for condition_id, outcome, direction, count in counts:
-        tally.setdefault((condition_id, outcome), Counter())[direction] += count
-    used = {outcome for _, outcome in tally}
+    by_key = {(row.condition_id, row.outcome): row for row in summaries}
+    used = {outcome for _, outcome in by_key}
     outcomes = [
         (value, label)
         for value, label in Outcome.choices
         if value in used or not hide_empty_outcomes
     ]
-    rows = [
-        Row(
-            condition=condition,
-            cells=[
-                Cell(
-                    outcome=value,
-                    directions=direction_counts(tally.get((condition.pk, value), {})),
-                )
-                for value, _ in outcomes
-            ],
-        )
-        for condition in conditions
-    ]
+    rows = []
+    for condition in conditions:
+        url = condition.get_absolute_url()
+        cells = []
+        for value, _ in outcomes:
+            summary = by_key.get((condition.pk, value))
+            cells.append(
+                Cell(value, summary, f"{url}#outcome-{value}" if summary else "")
+            )
+        rows.append(Row(condition=condition, cells=cells))
     return EvidenceMap(outcomes=outcomes, rows=rows)
 
 
 def evidence_map(*, hide_empty_outcomes: bool = True) -> EvidenceMap:
-    """The map of every published condition, from public findings: two queries."""
+    """The map of every published condition: two queries."""
     conditions = list(Condition.objects.published().only("pk", "name", "slug"))
-    counts = (
-        Finding.objects.published()
-        .order_by()
-        .values_list("condition_id", "outcome", "direction")
-        .annotate(n=Count("pk"))
-    )
-    return build_map(conditions, counts, hide_empty_outcomes=hide_empty_outcomes)
+    summaries = EvidenceSummary.objects.filter(condition__in=[c.pk for c in conditions])
+    return build_map(conditions, summaries, hide_empty_outcomes=hide_empty_outcomes)
 
 
 def evidence_map_from_conditions(
     conditions: Iterable[Condition], *, hide_empty_outcomes: bool = True
 ) -> EvidenceMap:
-    """The map from conditions of `Condition.objects.published().with_evidence()`.
-
-    Reads their prefetched `published_findings` (findings of published studies;
-    the conditions are published), so it runs no query of its own.
-    """
+    """The map from conditions of `Condition.objects.published().with_evidence()`."""
     conditions = list(conditions)
-    counts = (
-        (condition.pk, finding.outcome, finding.direction, 1)
-        for condition in conditions
-        for finding in condition.published_findings
-    )
-    return build_map(conditions, counts, hide_empty_outcomes=hide_empty_outcomes)
+    summaries = [row for condition in conditions for row in condition.summaries]
+    return build_map(conditions, summaries, hide_empty_outcomes=hide_empty_outcomes)

@@ -1,24 +1,35 @@
 from __future__ import annotations
 
 import re
+from collections import defaultdict
+from collections.abc import Iterable
+from decimal import Decimal
 
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
-from django.db import models
-from django.db.models import Q
+from django.db import models, transaction
+from django.db.models import F, Q
 from django.db.models.functions import Lower
 from django.urls import reverse
+from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
-from conditions.models import Condition, Mechanism
+from conditions.models import DOSE_FIELD, Condition, Mechanism, Outcome
 from ldnsite.editorial import EditorialModel, EditorialQuerySet, published_q
 from studies.authors import authors_line, validate_authors
 from studies.evidence import (
+    BodyDirection,
+    Certainty,
     Design,
     Direction,
+    Vote,
     evidence_level_expression,
     level_for_design,
+    rate_body,
+    summary_fields,
 )
+
+__all__ = ["Outcome"]  # Re-exported: findings and filters name it from here too.
 
 # Naltrexone was first made in 1963; nothing older can be a study of it.
 EARLIEST_YEAR = 1960
@@ -80,7 +91,58 @@ class AuthorsLineField(models.TextField):
         return value
 
 
+class Comparator(models.TextChoices):
+    PLACEBO = "placebo", "Placebo"
+    ACTIVE = "active", "Active treatment"
+    USUAL_CARE = "usual_care", "Usual care"
+    NONE = "none", "None (no comparison group)"
+
+
+class RiskOfBias(models.TextChoices):
+    LOW = "low", "Low"
+    SOME_CONCERNS = "some_concerns", "Some concerns"
+    HIGH = "high", "High"
+    NOT_ASSESSED = "not_assessed", "Not assessed"
+
+
+RISK_OF_BIAS_HELP = (
+    "Judge the study as a whole, as Cochrane's RoB 2 and ROBINS-I tools do. "
+    "Low: randomised with concealed allocation, participants and assessors "
+    "blinded, few drop-outs, all planned outcomes reported. Some concerns: one "
+    "of these is unclear or slightly lacking. High: not randomised or not "
+    "blinded on a subjective outcome such as pain, many drop-outs or uneven "
+    "ones, selective reporting, or no comparison group. Not assessed: not yet "
+    "judged (counts as not high). More than half of the participants in studies "
+    "at high risk lowers the certainty of a body of evidence."
+)
+
+# A change to any of these can change the evidence summaries of the study's
+# conditions (what is public, what level, how many people, how trustworthy).
+STUDY_EVIDENCE_FIELDS = (
+    "status",
+    "published_at",
+    "design",
+    "sample_size",
+    "comparator",
+    "risk_of_bias",
+)
+
+
 class StudyQuerySet(EditorialQuerySet):
+    def update(self, **kwargs):
+        """Update, then recompute the summaries the change may affect."""
+        if not set(kwargs) & set(STUDY_EVIDENCE_FIELDS):
+            return super().update(**kwargs)
+        with transaction.atomic():
+            ids = list(self.values_list("pk", flat=True))
+            done = super().update(**kwargs)
+            EvidenceSummary.objects.recompute(
+                Finding.objects.filter(study_id__in=ids).values_list(
+                    "condition_id", flat=True
+                )
+            )
+        return done
+
     def with_level(self) -> StudyQuerySet:
         """Annotate `evidence_level_value`, to filter or sort by level in SQL."""
         return self.annotate(evidence_level_value=evidence_level_expression())
@@ -156,7 +218,22 @@ class Study(EditorialModel):
     url = models.URLField("URL", max_length=500, blank=True)
     design = models.CharField(max_length=20, choices=Design.choices, db_index=True)
     sample_size = models.PositiveIntegerField(
-        null=True, blank=True, validators=[MinValueValidator(1)]
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="People enrolled. A finding's own number analysed overrides it.",
+    )
+    comparator = models.CharField(
+        max_length=20,
+        choices=Comparator.choices,
+        blank=True,
+        help_text="What LDN was compared with; leave empty when not stated.",
+    )
+    risk_of_bias = models.CharField(
+        max_length=20,
+        choices=RiskOfBias.choices,
+        default=RiskOfBias.NOT_ASSESSED,
+        help_text=RISK_OF_BIAS_HELP,
     )
     dose = models.CharField(
         max_length=100, blank=True, help_text="e.g. 4.5 mg nightly."
@@ -218,6 +295,29 @@ class Study(EditorialModel):
     def get_absolute_url(self) -> str:
         return reverse("studies:detail", kwargs={"pk": self.pk, "slug": self.slug})
 
+    def save(self, **kwargs):
+        """Save; if a field the evidence depends on changed, recompute the
+        summaries of the study's conditions in the same transaction."""
+        with transaction.atomic():
+            changed = self.pk is not None and self._evidence_fields_changed()
+            super().save(**kwargs)
+            if changed:
+                EvidenceSummary.objects.recompute(
+                    self.findings.values_list("condition_id", flat=True)
+                )
+
+    def _evidence_fields_changed(self) -> bool:
+        saved = (
+            type(self)
+            ._default_manager.filter(pk=self.pk)
+            .values_list(*STUDY_EVIDENCE_FIELDS)
+            .first()
+        )
+        if saved is None:
+            return False
+        current = tuple(getattr(self, name) for name in STUDY_EVIDENCE_FIELDS)
+        return saved != current
+
     @property
     def evidence_level(self) -> int:
         return level_for_design(self.design)
@@ -256,14 +356,17 @@ class StudyMechanism(models.Model):
         return f"{self.study} ↔ {self.mechanism}"
 
 
-class Outcome(models.TextChoices):
-    PAIN = "pain", "Pain"
-    FATIGUE = "fatigue", "Fatigue"
-    QUALITY_OF_LIFE = "quality_of_life", "Quality of life"
-    DISEASE_ACTIVITY = "disease_activity", "Disease activity"
-    MOOD = "mood", "Mood"
-    SLEEP = "sleep", "Sleep"
+class EffectMeasure(models.TextChoices):
+    MEAN_DIFFERENCE = "mean_difference", "Mean difference"
+    SMD = "smd", "Standardised mean difference"
+    RISK_RATIO = "risk_ratio", "Risk ratio"
+    ODDS_RATIO = "odds_ratio", "Odds ratio"
+    RESPONDER_PERCENT = "responder_percent", "Responders (%)"
+    PERCENT_CHANGE = "percent_change", "Change from baseline (%)"
     OTHER = "other", "Other"
+
+
+EFFECT_FIELD = {"max_digits": 10, "decimal_places": 3, "null": True, "blank": True}
 
 
 class FindingQuerySet(models.QuerySet):
@@ -283,6 +386,46 @@ class FindingQuerySet(models.QuerySet):
         """The API's finding list and detail: study and condition joined."""
         return self.with_level().select_related("study", "condition")
 
+    def for_condition_page(self) -> FindingQuerySet:
+        """A condition's findings with their study: strongest level first, newest
+        study first within a level, undated last (the page and the API detail)."""
+        return (
+            self.with_level()
+            .select_related("study")
+            .order_by(
+                "evidence_level",
+                F("study__year").desc(nulls_last=True),
+                "study__title",
+                "pk",
+            )
+        )
+
+    def delete(self):
+        """Delete, then recompute the summaries of the conditions concerned."""
+        with transaction.atomic():
+            ids = set(self.values_list("condition_id", flat=True))
+            done = super().delete()
+            EvidenceSummary.objects.recompute(ids)
+        return done
+
+    def update(self, **kwargs):
+        """Update, then recompute the summaries of the conditions concerned."""
+        with transaction.atomic():
+            ids = set(self.values_list("condition_id", flat=True))
+            done = super().update(**kwargs)
+            ids |= set(self.values_list("condition_id", flat=True))
+            EvidenceSummary.objects.recompute(ids)
+        return done
+
+
+class FindingManager(models.Manager.from_queryset(FindingQuerySet)):
+    def bulk_create(self, objs, *args, **kwargs):
+        """Insert, then recompute the summaries of the conditions concerned."""
+        with transaction.atomic():
+            created = super().bulk_create(objs, *args, **kwargs)
+            EvidenceSummary.objects.recompute(f.condition_id for f in created)
+        return created
+
 
 class Finding(models.Model):
     """One study's result for one condition and outcome; nulls are shown like the rest.
@@ -297,13 +440,43 @@ class Finding(models.Model):
     )
     outcome = models.CharField(max_length=20, choices=Outcome.choices)
     direction = models.CharField(
-        max_length=10, choices=Direction.choices, db_index=True
+        max_length=20,
+        choices=Direction.choices,
+        db_index=True,
+        help_text="“Not reported” when the source gives no result for this outcome.",
     )
     effect = models.TextField(help_text="What was found, in words, with figures.")
+    participants = models.PositiveIntegerField(
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
+        help_text="People analysed for this result; empty: the study's sample size.",
+    )
+    dose_min_mg = models.DecimalField("lowest daily dose (mg)", **DOSE_FIELD)
+    dose_max_mg = models.DecimalField(
+        "highest daily dose (mg)",
+        **DOSE_FIELD,
+        help_text="The daily dose studied for this result; one value for a fixed dose.",
+    )
+    follow_up_weeks = models.PositiveSmallIntegerField(
+        "follow-up (weeks)",
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1), MaxValueValidator(1000)],
+    )
+    effect_measure = models.CharField(
+        max_length=20,
+        choices=EffectMeasure.choices,
+        blank=True,
+        help_text="Only when the study reports an effect estimate.",
+    )
+    effect_value = models.DecimalField("estimate", **EFFECT_FIELD)
+    effect_ci_low = models.DecimalField("95% CI low", **EFFECT_FIELD)
+    effect_ci_high = models.DecimalField("95% CI high", **EFFECT_FIELD)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
-    objects = FindingQuerySet.as_manager()
+    objects = FindingManager()
     history = HistoricalRecords()
 
     class Meta:
@@ -315,12 +488,281 @@ class Finding(models.Model):
                 violation_error_message=(
                     "This study already has a finding for this condition and outcome."
                 ),
-            )
+            ),
+            models.CheckConstraint(
+                condition=Q(dose_min_mg__isnull=True)
+                | Q(dose_max_mg__isnull=True)
+                | Q(dose_min_mg__lte=F("dose_max_mg")),
+                name="finding_dose_min_lte_max",
+                violation_error_message=(
+                    "The lowest dose cannot be above the highest dose."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=(
+                    Q(effect_value__isnull=True)
+                    & Q(effect_ci_low__isnull=True)
+                    & Q(effect_ci_high__isnull=True)
+                )
+                | (~Q(effect_measure="") & Q(effect_value__isnull=False)),
+                name="finding_estimate_has_measure_and_value",
+                violation_error_message=(
+                    "An effect estimate needs its measure and its value."
+                ),
+            ),
+            models.CheckConstraint(
+                condition=Q(effect_ci_low__isnull=True, effect_ci_high__isnull=True)
+                | Q(
+                    effect_ci_low__isnull=False,
+                    effect_ci_high__isnull=False,
+                    effect_ci_low__lte=F("effect_value"),
+                    effect_value__lte=F("effect_ci_high"),
+                ),
+                name="finding_ci_around_value",
+                violation_error_message=(
+                    "A confidence interval needs both ends, with low ≤ estimate ≤ high."
+                ),
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.get_direction_display()} — {self.get_outcome_display()}"
 
+    def save(self, **kwargs):
+        """Save and recompute the summaries of its condition (and of the one it
+        left), in the same transaction."""
+        with transaction.atomic():
+            before = (
+                Finding.objects.filter(pk=self.pk)
+                .values_list("condition_id", flat=True)
+                .first()
+                if self.pk
+                else None
+            )
+            super().save(**kwargs)
+            EvidenceSummary.objects.recompute({self.condition_id, before})
+
     def get_absolute_url(self) -> str:
         """The study's page, where the finding is listed (reads `self.study`)."""
         return self.study.get_absolute_url()
+
+    def delete(self, **kwargs):
+        with transaction.atomic():
+            condition_id = self.condition_id
+            done = super().delete(**kwargs)
+            EvidenceSummary.objects.recompute({condition_id})
+        return done
+
+    def clean(self) -> None:
+        super().clean()
+        errors = {}
+        low, high = self.dose_min_mg, self.dose_max_mg
+        if low is not None and high is not None and low > high:
+            errors["dose_max_mg"] = "The highest dose must be at least the lowest dose."
+        value, ci_low, ci_high = (
+            self.effect_value,
+            self.effect_ci_low,
+            self.effect_ci_high,
+        )
+        has_estimate = any(v is not None for v in (value, ci_low, ci_high))
+        if has_estimate and not self.effect_measure:
+            errors["effect_measure"] = "Say what the estimate measures."
+        if self.effect_measure and value is None:
+            errors["effect_value"] = "Give the estimate, or leave the measure empty."
+        if (ci_low is None) != (ci_high is None):
+            errors["effect_ci_high" if ci_high is None else "effect_ci_low"] = (
+                "Give both ends of the confidence interval, or neither."
+            )
+        elif (
+            ci_low is not None
+            and value is not None
+            and not (ci_low <= value <= ci_high)
+        ):
+            errors["effect_value"] = (
+                "The estimate must lie within its confidence interval (low ≤ "
+                "estimate ≤ high)."
+            )
+        if errors:
+            raise ValidationError(errors)
+
+    @property
+    def counted_participants(self) -> int | None:
+        """Participants analysed, else the study's sample size (reads `self.study`)."""
+        return self.participants or self.study.sample_size
+
+    @property
+    def dose_text(self) -> str:
+        """e.g. "4.5 mg/day", "1–4.5 mg/day"; "" when no dose is recorded."""
+        return dose_text(self.dose_min_mg, self.dose_max_mg)
+
+    @property
+    def has_estimate(self) -> bool:
+        return self.effect_value is not None
+
+    @property
+    def estimate_text(self) -> str:
+        """e.g. "Mean difference −1.2 (95% CI −2.0 to −0.4)"; "" without one."""
+        if self.effect_value is None:
+            return ""
+        text = f"{self.get_effect_measure_display()} {_number(self.effect_value)}"
+        if self.effect_ci_low is not None:
+            text += (
+                f" (95% CI {_number(self.effect_ci_low)} to "
+                f"{_number(self.effect_ci_high)})"
+            )
+        return text
+
+
+def _number(value: Decimal) -> str:
+    text = f"{Decimal(value).normalize():f}"
+    return text.replace("-", "−")
+
+
+def dose_text(low: Decimal | None, high: Decimal | None) -> str:
+    """A daily dose range as readers write it: "4.5 mg/day", "1–4.5 mg/day"."""
+    if low is None and high is None:
+        return ""
+    if low is None or high is None or low == high:
+        return f"{_number(low if high is None else high)} mg/day"
+    return f"{_number(low)}–{_number(high)} mg/day"
+
+
+class EvidenceSummaryManager(models.Manager):
+    def recompute(self, condition_ids: Iterable[int | None]) -> int:
+        """Rate every body of evidence of these conditions again and store it.
+
+        The one write path of the summaries: finding and study saves and
+        deletes, queryset updates, bulk inserts, the content loader and the
+        `recompute_evidence` command all call it, inside their own transaction.
+        It counts studies public *now*; a study scheduled for later is counted
+        when the command runs after its time (see `due_condition_ids`).
+        Three queries: the findings, the delete, the insert.
+        """
+        ids = {int(i) for i in condition_ids if i is not None}
+        if not ids:
+            return 0
+        rows = (
+            Finding.objects.filter(published_q("study__"), condition_id__in=ids)
+            .order_by()
+            .values_list(
+                "condition_id",
+                "outcome",
+                "study_id",
+                "study__design",
+                "direction",
+                "participants",
+                "study__sample_size",
+                "study__risk_of_bias",
+            )
+        )
+        bodies: dict[tuple[int, str], list[Vote]] = defaultdict(list)
+        for condition_id, outcome, study_id, design, direction, n, size, rob in rows:
+            bodies[(condition_id, outcome)].append(
+                Vote(study_id, design, direction, n or size, rob)
+            )
+        now = timezone.now()
+        summaries = [
+            self.model(
+                condition_id=condition_id,
+                outcome=outcome,
+                computed_at=now,
+                **summary_fields(rate_body(votes), Outcome(outcome).label),
+            )
+            for (condition_id, outcome), votes in sorted(bodies.items())
+        ]
+        with transaction.atomic():
+            self.filter(condition_id__in=ids).delete()
+            self.bulk_create(summaries)
+        return len(summaries)
+
+    def recompute_all(self) -> int:
+        with transaction.atomic():
+            ids = list(Condition.objects.values_list("pk", flat=True))
+            self.exclude(condition_id__in=ids).delete()
+            return self.recompute(ids)
+
+    def due_condition_ids(self, now=None) -> set[int]:
+        """Conditions with a study that became public after their summaries were
+        computed (a scheduled publication whose time has come)."""
+        now = now or timezone.now()
+        computed = dict(
+            self.order_by()
+            .values("condition_id")
+            .annotate(at=models.Min("computed_at"))
+            .values_list("condition_id", "at")
+        )
+        due = set()
+        public = (
+            Finding.objects.filter(published_q("study__"))
+            .order_by()
+            .values("condition_id")
+            .annotate(latest=models.Max("study__published_at"))
+            .values_list("condition_id", "latest")
+        )
+        for condition_id, latest in public:
+            at = computed.get(condition_id)
+            if at is None or latest > at:
+                due.add(condition_id)
+        return due
+
+
+class EvidenceSummary(models.Model):
+    """The stored rating of one body of evidence: one condition × one outcome.
+
+    Derived data, written only by `EvidenceSummary.objects.recompute()` whenever
+    a finding, a study or the clock (scheduled publication, through the
+    `recompute_evidence` command) changes it; pages, the API, filters and sorts
+    read these rows instead of grading per request.
+    """
+
+    condition = models.ForeignKey(
+        Condition, on_delete=models.CASCADE, related_name="evidence_summaries"
+    )
+    outcome = models.CharField(max_length=20, choices=Outcome.choices)
+    direction = models.CharField(max_length=20, choices=BodyDirection.choices)
+    certainty = models.CharField(max_length=10, choices=Certainty.choices)
+    certainty_rank = models.PositiveSmallIntegerField(
+        help_text="4 high … 1 very low, 0 not rated: for sorting."
+    )
+    studies = models.PositiveIntegerField(help_text="Primary studies that vote.")
+    participants = models.PositiveIntegerField(
+        help_text="Participants in the voting studies (those recorded)."
+    )
+    participants_complete = models.BooleanField(default=True)
+    randomised_trials = models.PositiveIntegerField(default=0)
+    randomised_participants = models.PositiveIntegerField(default=0)
+    deciding_level = models.PositiveSmallIntegerField(null=True, blank=True)
+    reviews = models.PositiveIntegerField(default=0)
+    background = models.PositiveIntegerField(default=0)
+    not_reported = models.PositiveIntegerField(default=0)
+    basis = models.CharField(max_length=200)
+    downgrades = models.JSONField(default=list)
+    headline = models.CharField(max_length=300)
+    computed_at = models.DateTimeField()
+
+    objects = EvidenceSummaryManager()
+
+    class Meta:
+        ordering = ["condition_id", "outcome"]
+        verbose_name_plural = "evidence summaries"
+        constraints = [
+            models.UniqueConstraint(
+                fields=["condition", "outcome"], name="unique_summary_per_outcome"
+            )
+        ]
+        indexes = [models.Index(fields=["outcome", "certainty_rank"])]
+
+    def __str__(self) -> str:
+        return f"{self.condition_id} × {self.outcome}: {self.certainty}"
+
+    @property
+    def outcome_label(self) -> str:
+        return Outcome(self.outcome).label
+
+    @property
+    def certainty_label(self) -> str:
+        return Certainty(self.certainty).label
+
+    @property
+    def direction_label(self) -> str:
+        return BodyDirection(self.direction).label

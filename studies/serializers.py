@@ -47,6 +47,19 @@ class AuthorsField(serializers.JSONField):
         return [normalise_author(person) for person in value]
 
 
+FINDING_RESULT_FIELDS = (
+    "participants",
+    "dose_min_mg",
+    "dose_max_mg",
+    "follow_up_weeks",
+    "effect_measure",
+    "effect_value",
+    "effect_ci_low",
+    "effect_ci_high",
+)
+"""A finding's numbers: who was analysed, the dose, follow-up, the estimate."""
+
+
 class ConditionRefSerializer(serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="condition-detail", lookup_field="slug"
@@ -98,6 +111,8 @@ class StudyListSerializer(StudyShortSerializer):
         fields = (
             *StudyShortSerializer.Meta.fields,
             "sample_size",
+            "comparator",
+            "risk_of_bias",
             "key_finding",
             "published_at",
         )
@@ -111,7 +126,15 @@ class StudyFindingSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Finding
-        fields = ("id", "url", "condition", "outcome", "direction", "effect")
+        fields = (
+            "id",
+            "url",
+            "condition",
+            "outcome",
+            "direction",
+            "effect",
+            *FINDING_RESULT_FIELDS,
+        )
 
 
 class StudySerializer(EditorialSerializer):
@@ -151,6 +174,8 @@ class StudySerializer(EditorialSerializer):
             "design",
             "evidence_level",
             "sample_size",
+            "comparator",
+            "risk_of_bias",
             "dose",
             "duration",
             "abstract",
@@ -210,6 +235,7 @@ class FindingSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "outcome",
             "direction",
             "effect",
+            *FINDING_RESULT_FIELDS,
             "evidence_level",
             "created_at",
             "updated_at",

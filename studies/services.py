@@ -49,6 +49,7 @@ SECTIONS: list[tuple[str, type[models.Model], list[str]]] = [
             "body",
             "dose_min_mg",
             "dose_max_mg",
+            "main_outcome",
             "titration_notes",
         ],
     ),
@@ -70,6 +71,8 @@ SECTIONS: list[tuple[str, type[models.Model], list[str]]] = [
             "url",
             "design",
             "sample_size",
+            "comparator",
+            "risk_of_bias",
             "dose",
             "duration",
             "summary",
@@ -80,6 +83,18 @@ SECTIONS: list[tuple[str, type[models.Model], list[str]]] = [
     ("glossary", GlossaryTerm, ["term", "definition"]),
 ]
 EDITORIAL_FIELDS = ["status", "published_at", "last_reviewed", "next_review_due"]
+FINDING_FIELDS = [
+    "direction",
+    "effect",
+    "participants",
+    "dose_min_mg",
+    "dose_max_mg",
+    "follow_up_weeks",
+    "effect_measure",
+    "effect_value",
+    "effect_ci_low",
+    "effect_ci_high",
+]
 
 
 class ContentError(Exception):
@@ -336,10 +351,23 @@ class _Loader:
                 finding = Finding(
                     study=study, condition=condition, outcome=record.get("outcome")
                 )
+            unknown = set(record) - {"condition", "outcome", *FINDING_FIELDS}
+            if unknown:
+                self.errors.append(
+                    f"{here}: unknown field(s) {', '.join(sorted(unknown))}"
+                )
+                continue
             changed = False
-            for name in ("direction", "effect"):
-                if getattr(finding, name) != record.get(name):
-                    setattr(finding, name, record.get(name))
+            for name in FINDING_FIELDS:
+                field_ = Finding._meta.get_field(name)
+                default = None if field_.null else ""
+                try:
+                    new = field_.to_python(record.get(name, default))
+                except ValidationError as exc:
+                    self.errors.append(f"{here}: {name}: {' '.join(exc.messages)}")
+                    new = default
+                if getattr(finding, name) != new:
+                    setattr(finding, name, new)
                     changed = True
             try:
                 finding.full_clean()

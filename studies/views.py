@@ -222,7 +222,7 @@ class StudyListView(FilteredListView):
 
 
 class EvidenceView(TemplateView):
-    """How we grade evidence, from the grading module's own constants, and the map."""
+    """How we rate evidence, from the rule module's own constants, and the map."""
 
     template_name = "studies/evidence.html"
 
@@ -232,33 +232,46 @@ class EvidenceView(TemplateView):
                 "value": level.value,
                 "label": level.label,
                 "designs": [
-                    evidence.Design(design).label
+                    {
+                        "label": evidence.Design(design).label,
+                        "role": evidence.Role(evidence.ROLE_OF_DESIGN[design]).label,
+                    }
                     for design, design_level in evidence.DESIGN_LEVEL.items()
                     if design_level == level
                 ],
-                "high": level in evidence.HIGH_LEVELS,
-                "clinical": level in evidence.CLINICAL_LEVELS,
+                "start": evidence.LEVEL_START.get(level),
             }
             for level in evidence.EvidenceLevel
         ]
-        grades = [
-            {"value": value, "label": label, "rule": evidence.GRADE_RULES[value]}
-            for value, label in evidence.Grade.choices
-        ]
+        for level in levels:
+            if level["start"]:
+                level["start"] = evidence.Certainty(level["start"]).label.lower()
         return super().get_context_data(
             levels=levels,
-            grades=grades,
-            high_levels=_span(evidence.HIGH_LEVELS),
-            clinical_levels=_span(evidence.CLINICAL_LEVELS),
+            rule=evidence.RULE_TEXT,
+            agreement=evidence.DIRECTION_AGREEMENT_PERCENT,
+            min_participants=evidence.IMPRECISION_MIN_PARTICIPANTS,
+            small_study_ratio=evidence.SMALL_STUDY_RATIO,
+            high_risk_share=evidence.HIGH_RISK_SHARE_PERCENT,
+            downgrades=[
+                (label, evidence.RULE_TEXT[value])
+                for value, label in evidence.DowngradeReason.choices
+            ],
+            certainties=[
+                (
+                    evidence.CERTAINTY_SYMBOLS[value],
+                    label,
+                    evidence.CERTAINTY_MEANING[value],
+                )
+                for value, label in evidence.Certainty.choices
+            ],
             directions=[
                 (SYMBOLS[value], label) for value, label in evidence.Direction.choices
+            ],
+            body_directions=[
+                (evidence.BODY_DIRECTION_SYMBOLS[value], label)
+                for value, label in evidence.BodyDirection.choices
             ],
             evidence_map=evidence_map(),
             **kwargs,
         )
-
-
-def _span(levels) -> str:
-    """{1, 2} → "1–2"; the level sets are contiguous runs."""
-    values = sorted(int(level) for level in levels)
-    return f"{values[0]}–{values[-1]}" if len(values) > 1 else str(values[0])

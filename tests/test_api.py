@@ -115,7 +115,7 @@ def _fill(endpoint: str, rows: int) -> None:
 @pytest.mark.parametrize("endpoint", ENDPOINTS)
 def test_each_list_runs_the_same_number_of_queries_at_5_and_50_rows(api, endpoint):
     # Per list: COUNT(*), the page of rows, plus one prefetch per relation
-    # (conditions: findings for the grade; FAQ: public conditions).
+    # (conditions: their stored summaries; FAQ: public conditions).
     url = f"{list_url(endpoint)}?page_size=100"
     _fill(endpoint, 5)
     at_5 = count_queries(api, url)
@@ -166,7 +166,7 @@ def test_a_page_beyond_the_last_is_a_404(api):
 # --- Hostile input -------------------------------------------------------------
 
 FILTER_PARAMS = {
-    "conditions": ["q", "category", "mechanism", "grade", "ordering"],
+    "conditions": ["q", "category", "mechanism", "certainty", "ordering"],
     "mechanisms": ["q", "support_level", "condition", "ordering"],
     "studies": [
         "q",

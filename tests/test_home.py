@@ -1,5 +1,5 @@
 """The home page: what LDN is, dosing, side effects, who should not take it,
-the conditions with their grades, the evidence map and the latest studies."""
+the conditions with their headlines, the evidence map and the latest studies."""
 
 from __future__ import annotations
 
@@ -30,37 +30,53 @@ def test_home_explains_ldn_dose_side_effects_and_who_should_not_take_it(client):
     for expected in [
         "50 mg a day",  # naltrexone's usual dose, for comparison
         "0.5 to 4.5 mg a day",
-        "raised slowly",
+        "increased gradually",
         "vivid dreams",
         "trouble sleeping",
-        "headache",
-        "nausea",
-        "People taking opioids",
-        "withdrawal",
+        "anyone taking opioid medicines",
         "talk to a clinician",
         "Not medical advice.",
+        "our sources page",
     ]:
         assert expected in text, expected
+    # Facts no source gives are not stated.
+    for absent in [
+        "alcohol",
+        "headache",
+        "nausea",
+        "morphine",
+        "codeine",
+        "withdrawal",
+    ]:
+        assert absent not in text.lower(), absent
 
 
-def test_home_lists_conditions_with_their_grade_in_words(client):
+def test_home_lists_conditions_with_their_headline_in_words(client):
     condition = make_condition(name="Fibromyalgia")
-    make_finding(condition=condition, study=make_study(design="cohort"))
+    make_finding(
+        condition=condition, study=make_study(design="cohort"), participants=12
+    )
     make_condition(name="Empty condition")
     text = text_of(client.get(HOME))
     assert "Fibromyalgia" in text
-    assert "Evidence grade C: Preliminary (1 study)" in text
-    assert "Evidence grade I: Insufficient (0 studies)" in text
+    assert (
+        "A non-randomised or observational study in 12 people found a benefit on "
+        "pain (very low certainty: no randomised trial, a single study)." in text
+    )
+    assert "Very low certainty" in text
+    assert "No randomised trial or other primary study has reported on pain" in text
+    assert "Evidence grade" not in text
 
 
 def test_home_shows_the_evidence_map(client):
     condition = make_condition(name="Fibromyalgia")
-    make_finding(condition=condition, direction="benefit")
-    make_finding(condition=condition, direction="no_effect")
+    make_finding(condition=condition, direction="benefit", participants=300)
+    make_finding(condition=condition, direction="no_effect", participants=300)
     body = client.get(HOME).content.decode()
     assert 'class="evidence-map-table"' in body
     assert f'<th scope="row"><a href="{condition.get_absolute_url()}">' in body
-    assert "2 findings: 1 benefit, 1 no effect" in body
+    assert "Inconsistent, moderate certainty (2 studies)" in body
+    assert f'<a href="{condition.get_absolute_url()}#outcome-pain">' in body
 
 
 def test_home_lists_the_five_most_recently_published_studies(client):
@@ -90,7 +106,7 @@ def test_home_never_shows_hidden_conditions_studies_or_their_findings(client, st
     assert "Hidden condition" not in body
     assert "Hidden study" not in body
     evidence = response.context["evidence_map"]
-    assert evidence.total == 0
+    assert [cell.summary for row in evidence.rows for cell in row.cells] == []
     assert evidence.outcomes == []
 
 
@@ -103,5 +119,6 @@ def test_home_runs_a_fixed_number_of_queries(client):
 
     small, large = queries_at_5_and_50(client, HOME, add)
     print(f"home page: {small} queries at 5 conditions, {large} at 50")
-    # the conditions; their findings (grades and the map); the latest studies
+    # the conditions; their stored summaries (headlines and the map); the
+    # latest studies
     assert small == large == 3

@@ -22,9 +22,9 @@ pytestmark = pytest.mark.django_db
 PAGES = [
     ("/", 3),
     ("/conditions/", 4),
-    ("/conditions/?ordering=-grade&grade=B", 5),
+    ("/conditions/?ordering=-certainty&certainty=moderate", 4),
     ("/conditions/?ordering=-studies&category=pain_syndrome", 4),
-    ("{condition}", 4),
+    ("{condition}", 9),
     ("/mechanisms/", 2),
     ("{mechanism}", 3),
     ("/studies/", 4),

@@ -98,13 +98,14 @@ def test_sitemap_lists_the_static_pages_and_every_published_item(client):
         "studies:evidence",
         "conditions:faq",
         "conditions:glossary",
+        "conditions:sources",
     ):
         assert BASE + reverse(name) in entries
     for obj in (condition, mechanism, study):
         assert BASE + obj.get_absolute_url() in entries
     # A study is listed at its slug address, not the short one that redirects.
     assert f"{BASE}/studies/{study.pk}/{study.slug}/" in entries
-    assert len(entries) == 7 + 3
+    assert len(entries) == 8 + 3
 
 
 @pytest.mark.django_db
@@ -129,6 +130,7 @@ def test_sitemap_never_lists_what_the_public_may_not_see(client, state):
             "studies:evidence",
             "conditions:faq",
             "conditions:glossary",
+            "conditions:sources",
         )
     }
 
@@ -172,7 +174,7 @@ def test_sitemap_runs_the_same_queries_with_5_and_50_rows_of_each_kind(client):
 
     small, large = queries_at_5_and_50(client, "/sitemap.xml", add)
     assert small == large
-    assert len(sitemap_entries(client)) == 7 + 50 * 3  # conditions, studies, mechanisms
+    assert len(sitemap_entries(client)) == 8 + 50 * 3  # conditions, studies, mechanisms
 
 
 # --- robots.txt --------------------------------------------------------------------

@@ -29,6 +29,22 @@ def direction_symbol(direction: str) -> str:
     return DIRECTION_SYMBOLS.get(direction, "")
 
 
+@register.filter(name="body_direction_symbol")
+def body_direction_symbol(direction: str) -> str:
+    """The symbol of a body of evidence's direction (benefit, no clear benefit …)."""
+    from studies.evidence import BODY_DIRECTION_SYMBOLS
+
+    return BODY_DIRECTION_SYMBOLS.get(direction, "")
+
+
+@register.filter(name="certainty_symbol")
+def certainty_symbol(certainty: str) -> str:
+    """Filled dots for a certainty (●●○○ low), always shown beside its word."""
+    from studies.evidence import CERTAINTY_SYMBOLS
+
+    return CERTAINTY_SYMBOLS.get(certainty, "")
+
+
 @register.filter(name="json_ld")
 def json_ld(data: dict):
     """A schema.org JSON-LD block: `{{ structured_data|json_ld }}`.

@@ -26,13 +26,14 @@ def public_pages() -> list[tuple[str, str]]:
         ("home", "/"),
         ("conditions", "/conditions/"),
         ("conditions-filtered", "/conditions/?category=autoimmune"),
-        ("conditions-invalid", "/conditions/?grade=Z"),
+        ("conditions-invalid", "/conditions/?certainty=Z"),
         ("condition", condition.get_absolute_url()),
         ("mechanisms", "/mechanisms/"),
         ("mechanism", mechanism.get_absolute_url()),
         ("studies", "/studies/"),
         ("study", study.get_absolute_url()),
         ("evidence", "/evidence/"),
+        ("sources", "/sources/"),
         ("faq", "/faq/"),
         ("glossary", "/glossary/"),
         ("search", "/search/?q=fibromyalgia+pain"),
@@ -115,9 +116,9 @@ def test_invalid_filter_shows_the_error_beside_the_field(
     live_server, seeded, page_factory
 ):
     page, _ = page_factory(DESKTOP)
-    response = page.goto(live_server.url + "/conditions/?grade=Z")
+    response = page.goto(live_server.url + "/conditions/?certainty=Z")
     assert response.status == 400
-    grade = page.get_by_label("Evidence grade")
+    grade = page.get_by_label("Certainty of the main finding")
     field = grade.locator("xpath=ancestor::*[contains(@class, 'field')][1]")
     assert "Select a valid choice" in field.inner_text()
     assert page.locator("text=Select a valid choice").first.is_visible()
@@ -179,7 +180,7 @@ def test_screenshots_are_real_images(live_server, seeded, page_factory, screensh
 
 def test_condition_page_prints_cleanly(live_server, seeded, page_factory):
     page, log = page_factory(DESKTOP)
-    page.goto(live_server.url + "/conditions/fibromyalgia/")
+    page.goto(live_server.url + "/conditions/chronic-pain/")
     page.emulate_media(media="print")
     assert not page.locator("header nav").is_visible()
     assert not page.locator(".site-search").is_visible()

@@ -32,7 +32,7 @@ def conditions():
         slug="crohn", name="Crohn's disease", category="inflammatory"
     )
     for _ in range(2):
-        make_finding(condition=fibro, study=make_study(design="rct"))
+        make_finding(condition=fibro, study=make_study(design="rct"), participants=250)
     return {"fibro": fibro, "crohn": crohn}
 
 
@@ -43,9 +43,10 @@ def conditions():
         ({"q": "fm"}, {"fibro"}),
         ({"category": "inflammatory"}, {"crohn"}),
         ({"mechanism": "growth"}, {"fibro"}),
-        ({"grade": "A"}, {"fibro"}),
-        ({"grade": "I"}, {"crohn"}),
-        ({"grade": "B"}, set()),
+        ({"certainty": "high"}, {"fibro"}),
+        ({"certainty": "not_rated"}, {"crohn"}),
+        ({"certainty": "moderate"}, set()),
+        ({"ordering": "-certainty"}, {"fibro", "crohn"}),
         ({"ordering": "-name"}, {"fibro", "crohn"}),
         ({"whatever": "1"}, {"fibro", "crohn"}),
     ],
@@ -59,7 +60,7 @@ def test_condition_filters(api, conditions, params, expected):
     [
         ("category", "astrology"),
         ("mechanism", "nope"),
-        ("grade", "Z"),
+        ("certainty", "A"),
         ("ordering", "slug"),
         ("q", "x" * 300),
     ],
@@ -70,16 +71,26 @@ def test_an_invalid_condition_filter_is_a_400_naming_it(api, param, value):
     assert param in response.json()
 
 
-def test_condition_list_carries_the_grade(api, conditions):
+def test_condition_list_carries_the_stored_evidence(api, conditions):
     items = {c["slug"]: c for c in api.get("/api/v1/conditions/").json()["results"]}
-    assert items["fibro"]["grade"] == {
-        "grade": "A",
-        "grade_label": "Strong",
-        "studies": 2,
-    }
+    fibro = items["fibro"]
+    assert fibro["main_outcome"] == "pain"
+    assert fibro["headline"]["certainty"] == "high"
+    assert [e["outcome"] for e in fibro["evidence"]] == ["pain"]
+    pain = fibro["evidence"][0]
+    assert (pain["direction"], pain["studies"], pain["participants"]) == (
+        "benefit",
+        2,
+        500,
+    )
+    assert pain["downgrades"] == []
+    assert pain["headline"].startswith("Randomised trials in 500 people")
+    assert items["crohn"]["headline"] is None
+    assert items["crohn"]["main_outcome"] == "disease_activity"
+    assert "grade" not in fibro
 
 
-def test_condition_detail_carries_grade_counts_mechanisms_and_findings(api, conditions):
+def test_condition_detail_carries_evidence_mechanisms_and_findings(api, conditions):
     hidden = make_mechanism(status="draft", published_at=None)
     conditions["fibro"].mechanisms.add(hidden)
     make_finding(
@@ -87,14 +98,14 @@ def test_condition_detail_carries_grade_counts_mechanisms_and_findings(api, cond
         study=make_study(status="draft", published_at=None),
     )
     data = api.get("/api/v1/conditions/fibro/").json()
-    assert data["evidence"]["grade"] == "A"
-    assert data["evidence"]["studies"] == 2
-    assert data["evidence"]["by_level"] == {"2": 2}
-    assert data["evidence"]["by_direction"] == {"benefit": 2}
+    [pain] = data["evidence"]
+    assert (pain["certainty"], pain["studies"]) == ("high", 2)
+    assert data["headline"] == pain
     assert [m["slug"] for m in data["mechanisms"]] == ["growth"]
     assert len(data["findings"]) == 2
     study = data["findings"][0]["study"]
     assert set(study) >= {"id", "url", "html_url", "title", "year", "evidence_level"}
+    assert data["findings"][0]["participants"] == 250
     assert data["html_url"] == "http://testserver/conditions/fibro/"
 
 
@@ -153,3 +164,19 @@ def test_glossary_filter(api):
     make_term(slug="cytokine", term="Cytokine")
     make_term(slug="glia", term="Glia")
     assert slugs(api.get("/api/v1/glossary/", {"q": "cyto"})) == {"cytokine"}
+
+
+def test_downgrades_name_their_reasons_in_the_api(api):
+    condition = make_condition(slug="small")
+    make_finding(condition=condition, study=make_study(), participants=31)
+    make_finding(
+        condition=condition, study=make_study(), participants=99, direction="no_effect"
+    )
+    [pain] = api.get("/api/v1/conditions/small/").json()["evidence"]
+    assert pain["direction"] == "no_clear_benefit"
+    assert [d["reason"] for d in pain["downgrades"]] == [
+        "inconsistency",
+        "imprecision",
+        "small_study_effects",
+    ]
+    assert all(d["text"] and d["short"] for d in pain["downgrades"])

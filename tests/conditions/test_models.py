@@ -8,7 +8,7 @@ from django.utils import timezone
 
 from conditions.models import Condition, ConditionMechanism, Mechanism
 from ldnsite.editorial import Status, add_months
-from studies.evidence import Direction, Grade
+from studies.evidence import Direction
 from studies.models import Finding
 from tests.factories import (
     make_condition,
@@ -54,24 +54,49 @@ def test_finding_is_public_only_when_study_and_condition_are():
     assert list(Finding.objects.published()) == [shown]
 
 
-def test_grade_counts_published_studies_only_and_keeps_nulls():
+def test_headline_counts_published_studies_only_and_keeps_nulls():
     condition = make_condition()
-    make_finding(condition=condition, study=make_study(design="rct"))
+    make_finding(condition=condition, study=make_study(design="rct"), participants=20)
     make_finding(
         condition=condition,
         study=make_study(design="rct"),
         direction=Direction.NO_EFFECT,
+        participants=90,
     )
     make_finding(
         condition=condition,
         study=make_study(design="rct", status=Status.DRAFT, published_at=None),
+        participants=900,
     )
     fetched = Condition.objects.with_evidence().get(pk=condition.pk)
-    assert fetched.evidence.studies == 2
-    assert fetched.evidence.by_direction == {"benefit": 1, "no_effect": 1}
-    assert fetched.evidence.grade == Grade.PRELIMINARY
+    assert (fetched.headline.studies, fetched.headline.participants) == (2, 110)
+    assert fetched.headline.direction == "no_clear_benefit"
     # Without the prefetch the property queries, and agrees.
-    assert condition.evidence == fetched.evidence
+    assert Condition.objects.get(pk=condition.pk).headline == fetched.headline
+
+
+def test_main_outcome_defaults_by_category_and_conditions_do_not_import_studies():
+    import ast
+    from pathlib import Path
+
+    import conditions.models
+
+    assert make_condition(category="pain_syndrome").main_outcome == "pain"
+    assert make_condition(category="autoimmune").main_outcome == "disease_activity"
+    chosen = make_condition(category="autoimmune", main_outcome="fatigue")
+    assert chosen.main_outcome == "fatigue"
+    tree = ast.parse(Path(conditions.models.__file__).read_text())
+    imported = {
+        node.module
+        for node in ast.walk(tree)
+        if isinstance(node, ast.ImportFrom) and node.module
+    } | {
+        alias.name
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Import)
+        for alias in node.names
+    }
+    assert not {m for m in imported if m.split(".")[0] == "studies"}
 
 
 def test_publishing_without_a_date_is_refused_by_the_database():

@@ -122,12 +122,25 @@ def test_the_inline_notice_sits_in_the_dose_section(client, fibro):
     assert body.count("Not medical advice.") == 2
 
 
-def test_it_shows_the_grade_and_its_reason(client, fibro):
-    evidence = fibro.evidence
+def test_it_shows_the_headline_table_reviews_and_replication(client, fibro):
     body = client.get(fibro.get_absolute_url()).content.decode()
-    assert f"Evidence grade: {evidence.grade} — {evidence.grade_label}" in body
-    assert evidence.reason in body
-    assert "3 studies, 3 findings" in body
+    # Pain, the main outcome, rests on a meta-analysis only: reviews never vote.
+    assert "The evidence on pain</h2>" in body
+    assert "No randomised trial or other primary study has reported on pain" in body
+    sof = body[body.index('<table class="sof-table">') :]
+    sof = sof[: sof.index("</table>")]
+    fatigue = sof[sof.index('id="outcome-fatigue"') :]
+    assert "No clear benefit" in fatigue and "Moderate" in fatigue
+    assert "single trial, with participants not reported" in fatigue
+    sleep = sof[sof.index('id="outcome-sleep"') :]
+    assert "Harm" in sleep and "Very low" in sleep and "No randomised trial" in sleep
+    pain = sof[sof.index('id="outcome-pain"') :]
+    assert "1 review (not counted)" in pain and "Not rated" in pain
+    reviews = body[body.index('aria-labelledby="reviews-heading"') :]
+    assert "Pain fell by a third." in reviews[: reviews.index("</section>")]
+    # One mark per primary study, in the replication plot, with a text version.
+    assert body.count('<g class="mark dir-') == 2
+    assert "Randomised trials: 1 no effect (sizes not reported)" in body
 
 
 def test_findings_are_grouped_by_level_with_directions_side_by_side(client, fibro):
@@ -170,7 +183,8 @@ def test_a_condition_without_findings_says_so(client):
     condition = make_condition()
     body = client.get(condition.get_absolute_url()).content.decode()
     assert "No published study reports a finding for this condition yet." in body
-    assert "Evidence grade: I — Insufficient" in body
+    assert "No randomised trial or other primary study has reported on pain" in body
+    assert "Did it replicate?" not in body and "Summary of findings" not in body
 
 
 def test_it_lists_the_conditions_published_faq_only(client, fibro):
@@ -194,10 +208,9 @@ def test_hidden_studies_and_mechanisms_never_show(client, fibro, state):
     )
     mechanism = make_mechanism(name="Secret mechanism", **hidden)
     ConditionMechanism.objects.create(condition=fibro, mechanism=mechanism)
-    before = fibro.evidence
     body = client.get(fibro.get_absolute_url()).content.decode()
     assert "Secret" not in body
-    assert before.studies == 3  # the hidden study does not count
+    assert fibro.headline.studies == 0  # the hidden trial does not count
     assert json.dumps("Secret study") not in json.dumps(json_ld(body))
 
 
@@ -305,9 +318,10 @@ def test_the_page_runs_a_fixed_number_of_queries(client):
             make_faq(condition=condition)
 
     small, large = queries_at_5_and_50(client, condition.get_absolute_url(), add)
-    # The condition with its reviewer; its findings with their studies; its
-    # published mechanisms; its published FAQ.
-    assert small == large == 4
+    # The condition with its reviewer; its stored summaries; its published
+    # mechanisms; its published FAQ; the doses studied; the reviews; the
+    # replication marks; the count and the page of findings with their studies.
+    assert small == large == 9
 
 
 def test_within_a_level_newer_studies_come_first_and_undated_last(client):

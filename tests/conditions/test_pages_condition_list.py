@@ -46,43 +46,46 @@ def field_block(response, field: str) -> str:
     return match.group(0)
 
 
-def graded(name: str, grade: str, **fields):
-    """A condition with findings that give it `grade` (A, B, C, D or I)."""
-    condition = make_condition(name=name, **fields)
+def rated(name: str, certainty: str, **fields):
+    """A condition whose main outcome (pain) has evidence of `certainty`."""
+    condition = make_condition(name=name, main_outcome="pain", **fields)
     designs = {
-        "A": [("rct", "benefit"), ("meta_analysis", "benefit")],
-        "B": [("rct", "benefit")],
-        "C": [("open_label", "benefit")],
-        "D": [("rct", "no_effect")],
-        "I": [],
-    }[grade]
-    for design, direction in designs:
+        "high": [("rct", "benefit", 250), ("rct", "benefit", 260)],
+        "moderate": [("rct", "benefit", 40)],
+        "low": [("cohort", "benefit", 300), ("cohort", "benefit", 310)],
+        "very_low": [("case_report", "benefit", 1)],
+        "not_rated": [],
+    }[certainty]
+    for design, direction, participants in designs:
         make_finding(
             condition=condition,
             study=make_study(design=design),
             direction=direction,
+            participants=participants,
         )
-    assert condition.evidence.grade == grade
+    assert (condition.headline.certainty if condition.headline else "not_rated") == (
+        certainty
+    )
     return condition
 
 
 @pytest.fixture
 def catalogue():
-    """Five conditions whose name order differs from grade and study-count order."""
+    """Five conditions whose name order differs from certainty and study-count order."""
     glial = make_mechanism(name="Glial modulation", slug="glial")
     conditions = {
-        "Alpha": graded("Alpha", "D", category="autoimmune", aliases="first one"),
-        "Bravo": graded("Bravo", "A", category="pain_syndrome"),
-        "Charlie": graded("Charlie", "I", category="inflammatory"),
-        "Delta": graded("Delta", "C", category="neurological", summary="Nerve pain."),
-        "Echo": graded("Echo", "B", category="autoimmune"),
+        "Alpha": rated("Alpha", "very_low", category="autoimmune", aliases="first one"),
+        "Bravo": rated("Bravo", "high", category="pain_syndrome"),
+        "Charlie": rated("Charlie", "not_rated", category="inflammatory"),
+        "Delta": rated("Delta", "low", category="neurological", summary="Nerve pain."),
+        "Echo": rated("Echo", "moderate", category="autoimmune"),
     }
     ConditionMechanism.objects.create(condition=conditions["Echo"], mechanism=glial)
     ConditionMechanism.objects.create(condition=conditions["Alpha"], mechanism=glial)
     return conditions
 
 
-def test_it_lists_published_conditions_with_category_grade_studies_and_summary(
+def test_it_lists_published_conditions_with_category_headline_and_summary(
     client, catalogue
 ):
     response = client.get(URL)
@@ -91,17 +94,19 @@ def test_it_lists_published_conditions_with_category_grade_studies_and_summary(
     body = response.content.decode()
     assert names(response) == ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]
     assert "5 conditions" in body
-    # Grade as letter and label in text, not colour alone.
-    assert 'Grade A<span class="grade-label">: Strong</span>' in body
-    assert 'Grade D<span class="grade-label">: Conflicting or negative' in body
-    assert "2 studies" in body and "1 study" in body and "0 studies" in body
+    # Direction and certainty in words, not colour alone; the headline sentence.
+    assert 'Benefit · <span aria-hidden="true">●●●●</span> High certainty' in body
+    assert "Randomised trials in 510 people found a benefit on pain (high " in body
+    assert "No randomised trial or other primary study has reported on pain" in body
+    assert "Grade" not in body
     assert "Nerve pain." in body
     assert "Autoimmune" in body and "Chronic pain syndrome" in body
 
 
 def test_the_form_has_human_labels(client, catalogue):
     body = client.get(URL).content.decode()
-    for label in ["Search", "Category", "Evidence grade", "Mechanism", "Sort by"]:
+    labels = ["Search", "Category", "Certainty of the main finding", "Mechanism"]
+    for label in [*labels, "Sort by"]:
         assert f">{label}</label>" in body
     assert "(slug)" not in body
     assert '<option value="glial">Glial modulation</option>' in body
@@ -121,13 +126,13 @@ def test_one_result_is_singular(client, catalogue):
         ({"q": "FIRST ONE"}, ["Alpha"]),  # an alias
         ({"q": "nerve"}, ["Delta"]),  # the summary
         ({"category": "autoimmune"}, ["Alpha", "Echo"]),
-        ({"grade": "A"}, ["Bravo"]),
-        ({"grade": "B"}, ["Echo"]),
-        ({"grade": "C"}, ["Delta"]),
-        ({"grade": "D"}, ["Alpha"]),
-        ({"grade": "I"}, ["Charlie"]),
+        ({"certainty": "high"}, ["Bravo"]),
+        ({"certainty": "moderate"}, ["Echo"]),
+        ({"certainty": "low"}, ["Delta"]),
+        ({"certainty": "very_low"}, ["Alpha"]),
+        ({"certainty": "not_rated"}, ["Charlie"]),
         ({"mechanism": "glial"}, ["Alpha", "Echo"]),
-        ({"mechanism": "glial", "grade": "B"}, ["Echo"]),
+        ({"mechanism": "glial", "certainty": "moderate"}, ["Echo"]),
         ({"category": "autoimmune", "ordering": "-name"}, ["Echo", "Alpha"]),
     ],
 )
@@ -148,11 +153,11 @@ def test_each_filter_narrows_the_list(client, catalogue, params, expected):
         ("", ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]),
         ("name", ["Alpha", "Bravo", "Charlie", "Delta", "Echo"]),
         ("-name", ["Echo", "Delta", "Charlie", "Bravo", "Alpha"]),
-        ("grade", ["Bravo", "Echo", "Delta", "Alpha", "Charlie"]),
-        ("-grade", ["Charlie", "Alpha", "Delta", "Echo", "Bravo"]),
-        # Ties (one study each) fall back to the name.
-        ("studies", ["Charlie", "Alpha", "Delta", "Echo", "Bravo"]),
-        ("-studies", ["Bravo", "Alpha", "Delta", "Echo", "Charlie"]),
+        ("-certainty", ["Bravo", "Echo", "Delta", "Alpha", "Charlie"]),
+        ("certainty", ["Charlie", "Alpha", "Delta", "Echo", "Bravo"]),
+        # Ties fall back to the name.
+        ("studies", ["Charlie", "Alpha", "Echo", "Bravo", "Delta"]),
+        ("-studies", ["Bravo", "Delta", "Alpha", "Echo", "Charlie"]),
         ("category", ["Alpha", "Echo", "Charlie", "Delta", "Bravo"]),
         ("-category", ["Bravo", "Delta", "Charlie", "Alpha", "Echo"]),
     ],
@@ -176,21 +181,22 @@ def test_the_study_count_counts_published_studies_once(client):
     response = client.get(URL, {"ordering": "-studies"})
     assert names(response) == ["Many", "Few"]
     body = response.content.decode()
-    assert "2 studies" in body and "1 study" in body
+    assert "Randomised trials found a benefit" in body
+    assert "A randomised trial found a benefit" in body
 
 
-def test_the_grade_sort_ignores_findings_of_unpublished_studies(client):
-    strong = graded("Strong one", "A")
+def test_the_certainty_sort_ignores_findings_of_unpublished_studies(client):
+    strong = rated("Strong one", "high")
     draft_backed = make_condition(name="Draft backed")
     for _ in range(3):
         make_finding(
             condition=draft_backed,
             study=make_study(status=Status.DRAFT, published_at=None),
         )
-    response = client.get(URL, {"ordering": "grade"})
+    response = client.get(URL, {"ordering": "-certainty"})
     assert names(response) == [strong.name, "Draft backed"]
-    assert names(client.get(URL, {"grade": "A"})) == [strong.name]
-    assert names(client.get(URL, {"grade": "I"})) == ["Draft backed"]
+    assert names(client.get(URL, {"certainty": "high"})) == [strong.name]
+    assert names(client.get(URL, {"certainty": "not_rated"})) == ["Draft backed"]
 
 
 def test_no_match_says_so_and_links_to_clear(client, catalogue):
@@ -208,11 +214,11 @@ def test_no_match_says_so_and_links_to_clear(client, catalogue):
         ("q", "a\x00b", "Null characters are not allowed."),
         ("q", "x" * 300, "Ensure this value has at most 200 characters"),
         ("category", "astrology", "Select a valid choice."),
-        ("grade", "Z", "Select a valid choice."),
+        ("certainty", "Z", "Select a valid choice."),
         ("mechanism", "no-such-mechanism", "Select a valid choice."),
         ("mechanism", "a\x00b", "Null characters are not allowed."),
         ("ordering", "slug", "Select a valid choice."),
-        ("ordering", "grade\x00", "Select a valid choice."),
+        ("ordering", "certainty\x00", "Select a valid choice."),
     ],
 )
 def test_an_invalid_value_is_a_400_with_the_error_beside_its_field(
@@ -248,8 +254,8 @@ def test_a_hidden_mechanism_is_neither_a_choice_nor_a_valid_filter(
 @pytest.mark.parametrize(
     ("ordering", "expected"),
     [
-        ("grade", ["Bravo", "Echo", "Delta", "Alpha", "Charlie"]),
-        ("-studies", ["Bravo", "Alpha", "Delta", "Echo", "Charlie"]),
+        ("-certainty", ["Bravo", "Echo", "Delta", "Alpha", "Charlie"]),
+        ("-studies", ["Bravo", "Delta", "Alpha", "Echo", "Charlie"]),
     ],
 )
 def test_the_api_offers_the_same_sorts(api, catalogue, ordering, expected):
@@ -274,7 +280,12 @@ def test_items_published_after_startup_are_valid_filter_choices(client, api):
 def test_unpublished_conditions_never_appear(client, state):
     make_condition(name="Public condition")
     make_condition(name="Hidden condition", **HIDDEN_STATES[state])
-    for params in [{}, {"q": "condition"}, {"grade": "I"}, {"ordering": "-studies"}]:
+    for params in [
+        {},
+        {"q": "condition"},
+        {"certainty": "not_rated"},
+        {"ordering": "-studies"},
+    ]:
         response = client.get(URL, params)
         assert names(response) == ["Public condition"]
         assert "Hidden condition" not in response.content.decode()
@@ -298,7 +309,7 @@ def test_pagination_20_a_page_keeps_the_filters_and_404s_past_the_end(client):
 
 
 def test_unknown_parameters_are_ignored(client, catalogue):
-    response = client.get(URL, {"colour": "blue", "grade": ""})
+    response = client.get(URL, {"colour": "blue", "certainty": ""})
     assert response.status_code == 200
     assert len(names(response)) == 5
 
@@ -315,15 +326,14 @@ def _add_conditions(n: int) -> None:
 @pytest.mark.parametrize(
     ("query", "expected"),
     [
-        # COUNT for the paginator; the page of conditions; their findings
-        # (grade and study count); the mechanism choices of the form.
+        # COUNT for the paginator; the page of conditions; their stored
+        # summaries; the mechanism choices of the form.
         ("", 4),
-        # + one query over the findings to grade every listed condition.
-        ("?ordering=grade", 5),
-        ("?ordering=-grade", 5),
-        ("?grade=B", 5),
-        # Grade filter and grade sort share the one grading query.
-        ("?grade=B&ordering=-grade", 5),
+        # Certainty filters and sorts are subqueries on the stored rows.
+        ("?ordering=certainty", 4),
+        ("?ordering=-certainty", 4),
+        ("?certainty=not_rated", 4),
+        ("?certainty=not_rated&ordering=-certainty", 4),
         # The study count is an annotation on the same two queries.
         ("?ordering=-studies", 4),
         ("?category=autoimmune&q=condition&ordering=name", 4),
@@ -350,6 +360,6 @@ def test_the_mechanism_filter_adds_one_lookup(client):
 
 def test_an_invalid_filter_page_fetches_no_list(client, catalogue):
     with CaptureQueriesContext(connection) as ctx:
-        assert client.get(URL, {"grade": "Z"}).status_code == 400
+        assert client.get(URL, {"certainty": "Z"}).status_code == 400
     # The mechanism choices only: no count, no rows under a broken filter.
     assert len(ctx.captured_queries) == 1

@@ -30,7 +30,7 @@ def test_home_lists_published_conditions_and_the_notice(client):
     assert "Not medical advice" in body
 
 
-def test_condition_page_shows_grade_findings_nulls_and_review_dates(client):
+def test_condition_page_shows_headline_findings_nulls_and_review_dates(client):
     condition = make_condition(name="Fibromyalgia", body="Some **body**.")
     mechanism = make_mechanism(name="Glial modulation")
     ConditionMechanism.objects.create(condition=condition, mechanism=mechanism)
@@ -50,7 +50,8 @@ def test_condition_page_shows_grade_findings_nulls_and_review_dates(client):
     assert "Hidden" not in body
     assert "<strong>body</strong>" in body
     assert "Glial modulation" in body
-    assert "Evidence grade: C — Preliminary" in body
+    # Two equal trials that disagree: inconsistent, and no single trial wins.
+    assert "Randomised trials found inconsistent results on pain (low certainty" in body
     assert "Last reviewed" in body and "Next review due" in body
 
 

@@ -1,4 +1,4 @@
-"""The evidence map: counts, symbols, words, visibility and its fixed query count."""
+"""The evidence map: direction and certainty per cell, words, visibility, queries."""
 
 from __future__ import annotations
 
@@ -25,11 +25,13 @@ def known():
     pain = make_condition(name="Alpha pain")
     ms = make_condition(name="Beta sclerosis")
     empty = make_condition(name="Gamma nothing")
-    make_finding(condition=pain, outcome="pain", direction="benefit")
-    make_finding(condition=pain, outcome="pain", direction="no_effect")
-    make_finding(condition=pain, outcome="pain", direction="benefit")
-    make_finding(condition=pain, outcome="fatigue", direction="harm")
-    make_finding(condition=ms, outcome="pain", direction="mixed")
+    make_finding(condition=pain, outcome="pain", direction="benefit", participants=20)
+    make_finding(
+        condition=pain, outcome="pain", direction="no_effect", participants=200
+    )
+    make_finding(condition=pain, outcome="pain", direction="benefit", participants=30)
+    make_finding(condition=pain, outcome="fatigue", direction="harm", participants=9)
+    make_finding(condition=ms, outcome="pain", direction="mixed", participants=50)
     # Hidden: findings of unpublished studies, and of unpublished conditions.
     for state, fields in HIDDEN_STATES.items():
         make_finding(
@@ -53,20 +55,23 @@ def cells(evidence):
     }
 
 
-def test_it_counts_public_findings_by_condition_outcome_and_direction(known):
+def test_each_cell_is_a_stored_body_of_evidence(known):
     evidence = evidence_map()
     by_key = cells(evidence)
     pain = by_key[("Alpha pain", "pain")]
-    assert pain.total == 3
-    assert pain.text == "3: ✓2 ○1"
-    assert pain.words == "3 findings: 2 benefit, 1 no effect"
+    # 200 of 250 participants in trials found no effect: the large trial decides.
+    assert (pain.summary.direction, pain.summary.certainty) == (
+        "no_clear_benefit",
+        "very_low",
+    )
+    assert pain.symbol == "○" and pain.certainty_symbol == "●○○○"
+    assert pain.words == "No clear benefit, very low certainty (3 studies)"
+    assert pain.url == f"{known['pain'].get_absolute_url()}#outcome-pain"
     fatigue = by_key[("Alpha pain", "fatigue")]
-    assert fatigue.text == "1: ✗1"
-    assert fatigue.words == "1 finding: 1 harm"
-    assert by_key[("Beta sclerosis", "pain")].text == "1: ±1"
-    assert by_key[("Beta sclerosis", "fatigue")].text == "—"
-    assert by_key[("Beta sclerosis", "fatigue")].words == "no findings"
-    assert evidence.total == 5
+    assert fatigue.words == "Harm, moderate certainty (1 study)"
+    assert by_key[("Beta sclerosis", "pain")].symbol == "±"
+    assert by_key[("Beta sclerosis", "fatigue")].summary is None
+    assert by_key[("Beta sclerosis", "fatigue")].words == "no studies"
 
 
 def test_it_shows_every_public_condition_and_only_outcomes_with_findings(known):
@@ -76,25 +81,26 @@ def test_it_shows_every_public_condition_and_only_outcomes_with_findings(known):
     # Sleep and mood findings are all hidden, so their columns are too.
     assert [value for value, _ in evidence.outcomes] == ["pain", "fatigue"]
     assert [label for _, label in evidence.outcomes] == ["Pain", "Fatigue"]
-    assert evidence.rows[2].total == 0
+    assert all(cell.summary is None for cell in evidence.rows[2].cells)
     every = evidence_map(hide_empty_outcomes=False)
     assert [value for value, _ in every.outcomes][:3] == [
         "pain",
         "fatigue",
-        "quality_of_life",
+        "physical_function",
     ]
-    assert len(every.outcomes) == 7
+    assert len(every.outcomes) == 9
 
 
 def test_the_legend_names_every_direction_with_its_symbol():
     legend = build_map([], []).legend
     assert legend == [
         ("✓", "Benefit"),
-        ("○", "No effect"),
+        ("○", "No clear benefit"),
         ("✗", "Harm"),
-        ("±", "Mixed"),
+        ("±", "Inconsistent"),
+        ("—", "No primary study"),
     ]
-    assert len(set(SYMBOLS.values())) == 4
+    assert len(set(SYMBOLS.values())) == len(SYMBOLS)
 
 
 def test_the_map_from_prefetched_conditions_matches_the_queried_map(
@@ -105,8 +111,8 @@ def test_the_map_from_prefetched_conditions_matches_the_queried_map(
         prefetched = evidence_map_from_conditions(conditions)
     queried = evidence_map()
     assert prefetched.outcomes == queried.outcomes
-    assert {k: c.text for k, c in cells(prefetched).items()} == {
-        k: c.text for k, c in cells(queried).items()
+    assert {k: c.words for k, c in cells(prefetched).items()} == {
+        k: c.words for k, c in cells(queried).items()
     }
 
 
@@ -116,11 +122,11 @@ def test_it_runs_two_queries_whatever_the_size(size, django_assert_num_queries):
         condition = make_condition()
         make_finding(condition=condition)
         make_finding(condition=condition, outcome="sleep", direction="no_effect")
-    # the published conditions; the finding counts grouped in SQL
+    # the published conditions; their stored summaries
     with django_assert_num_queries(2):
         evidence = evidence_map()
     assert len(evidence.rows) == size
-    assert evidence.total == 2 * size
+    assert sum(1 for row in evidence.rows for c in row.cells if c.summary) == 2 * size
 
 
 def test_the_table_has_headers_a_caption_links_and_text_for_screen_readers(known):
@@ -132,11 +138,11 @@ def test_the_table_has_headers_a_caption_links_and_text_for_screen_readers(known
     assert html.count('<th scope="row">') == 3
     assert f'href="{known["pain"].get_absolute_url()}"' in html
     assert (
-        '<span class="visually-hidden">3 findings: 2 benefit, 1 no effect</span>'
-        in html
+        '<span class="visually-hidden">: No clear benefit, very low certainty (3 '
+        "studies)</span>" in html
     )
-    assert '<span class="visually-hidden">no findings</span>' in html
-    # The visible text of the cell, tags stripped: the count, then symbols and counts.
-    visible = re.sub(r"<[^>]+>", "", html)
-    assert "3: ✓2 ○1" in re.sub(r"\s+", " ", visible)
+    assert '<span class="visually-hidden">no studies</span>' in html
+    # The visible text of the cell, tags stripped: direction and certainty words.
+    visible = re.sub(r"\s+", " ", re.sub(r"<[^>]+>", "", html))
+    assert "○ No clear benefit ●○○○ Very low" in visible
     assert "Hidden" not in html

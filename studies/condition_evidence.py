@@ -1,0 +1,307 @@
+"""What a condition's page shows about its evidence, beyond the stored summaries.
+
+The summaries (`EvidenceSummary`) give the headline and the summary-of-findings
+table; this module adds the parts read from the findings themselves, each in
+one query whatever their number: the doses studied, the reviews' conclusions
+and the "did it replicate?" plot.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from django.db.models import Count
+from django.urls import reverse
+
+from conditions.models import Condition, Outcome
+from studies.evidence import (
+    CERTAINTY_MEANING,
+    DIRECTION_SYMBOLS,
+    RANDOMISED_DESIGNS,
+    REVIEW_DESIGNS,
+    ROLE_OF_DESIGN,
+    Certainty,
+    Direction,
+    EvidenceLevel,
+    Role,
+    level_for_design,
+    plain_statement,
+)
+from studies.models import EvidenceSummary, Finding, dose_text
+
+OUTCOME_ORDER = {value: index for index, value in enumerate(Outcome.values)}
+PRIMARY_DESIGNS = [d for d, role in ROLE_OF_DESIGN.items() if role == Role.PRIMARY]
+
+REVIEWS_SHOWN = 20
+DOSES_SHOWN = 8
+MARKS_SHOWN = 150
+"""At most this many studies per outcome are drawn (the largest); the list below
+the plot names every study."""
+
+
+@dataclass
+class SofRow:
+    summary: EvidenceSummary
+    statement: str
+    why_not_higher: list[str]
+    meaning: str
+
+
+def sof_rows(summaries: list[EvidenceSummary]) -> list[SofRow]:
+    """The summary-of-findings table: one row per outcome, in `Outcome` order."""
+    rows = []
+    for summary in sorted(summaries, key=lambda s: OUTCOME_ORDER[s.outcome]):
+        why = []
+        if summary.certainty not in (Certainty.HIGH, Certainty.NOT_RATED):
+            if summary.deciding_level != EvidenceLevel.RANDOMISED:
+                why.append(summary.basis)
+            why += [d["text"] for d in summary.downgrades]
+        rows.append(
+            SofRow(
+                summary=summary,
+                statement=plain_statement(
+                    summary.direction, summary.certainty, summary.outcome_label
+                ),
+                why_not_higher=why,
+                meaning=CERTAINTY_MEANING[summary.certainty],
+            )
+        )
+    return rows
+
+
+def doses_studied(condition: Condition) -> list[str]:
+    """ "4.5 mg/day in 3 randomised trials", "1–4.5 mg/day in 2 other studies":
+    the daily doses primary studies report for this condition; [] when none."""
+    rows = (
+        Finding.objects.of_published_studies()
+        .filter(condition=condition, study__design__in=PRIMARY_DESIGNS)
+        .exclude(dose_min_mg__isnull=True, dose_max_mg__isnull=True)
+        .values("dose_min_mg", "dose_max_mg", "study__design")
+        .annotate(studies=Count("study", distinct=True))
+        .order_by()
+    )
+    tally: dict[tuple, dict[bool, int]] = defaultdict(lambda: {True: 0, False: 0})
+    for row in rows:
+        key = (row["dose_min_mg"], row["dose_max_mg"])
+        tally[key][row["study__design"] in RANDOMISED_DESIGNS] += row["studies"]
+    lines = []
+    for (low, high), counts in sorted(
+        tally.items(), key=lambda item: (-sum(item[1].values()), item[0][1] or 0)
+    ):
+        parts = []
+        if counts[True]:
+            n = counts[True]
+            parts.append(f"{n} randomised trial{'s' if n != 1 else ''}")
+        if counts[False]:
+            n = counts[False]
+            parts.append(f"{n} other stud{'ies' if n != 1 else 'y'}")
+        lines.append(f"{dose_text(low, high)} in {' and '.join(parts)}")
+    return lines[:DOSES_SHOWN]
+
+
+def review_findings(condition: Condition) -> list[Finding]:
+    """The conclusions of systematic reviews and meta-analyses (they never vote)."""
+    return list(
+        Finding.objects.of_published_studies()
+        .filter(condition=condition, study__design__in=REVIEW_DESIGNS)
+        .select_related("study")
+        .order_by("-study__year", "outcome", "pk")[:REVIEWS_SHOWN]
+    )
+
+
+# --- "Did it replicate?" ---------------------------------------------------------
+
+BANDS = [
+    (EvidenceLevel.RANDOMISED, "Randomised trials"),
+    (EvidenceLevel.NON_RANDOMISED, "Non-randomised and observational"),
+    (EvidenceLevel.DESCRIPTIVE, "Case series and reports"),
+]
+# The band labels as drawn, in lines that fit LABEL_WIDTH.
+BAND_LINES = {
+    EvidenceLevel.RANDOMISED: ["Randomised", "trials"],
+    EvidenceLevel.NON_RANDOMISED: ["Non-randomised,", "observational"],
+    EvidenceLevel.DESCRIPTIVE: ["Case series", "and reports"],
+}
+COLUMNS = [Direction.BENEFIT, Direction.NO_EFFECT, Direction.MIXED, Direction.HARM]
+LABEL_WIDTH = 120
+COLUMN_WIDTH = 130
+HEADER = 28
+GAP = 4
+PAD = 8
+MIN_R, MAX_R = 6, 40
+LINE_HEIGHT = 15
+
+
+def radius(participants: int | None) -> float:
+    """Area grows with participants (radius with the square root); unknown
+    sizes get the smallest mark, which still holds its symbol."""
+    if not participants:
+        return MIN_R
+    return round(max(MIN_R, min(MAX_R, 2 + 1.8 * math.sqrt(participants))), 1)
+
+
+@dataclass
+class Mark:
+    study_id: int
+    title: str
+    url: str
+    direction: str
+    participants: int | None
+    r: float
+    x: float = 0
+    y: float = 0
+
+    @property
+    def symbol(self) -> str:
+        return DIRECTION_SYMBOLS[self.direction]
+
+    @property
+    def label(self) -> str:
+        people = (
+            f"{self.participants} people" if self.participants else "size not reported"
+        )
+        return f"{self.title} ({people}): {Direction(self.direction).label.lower()}"
+
+
+@dataclass
+class Band:
+    level: int
+    label: str
+    y: float
+    height: float
+    marks: list[Mark] = field(default_factory=list)
+    counts: dict[str, list[int | None]] = field(default_factory=dict)
+
+    @property
+    def label_lines(self) -> list[dict]:
+        """The label's lines with their baselines, centred on the band."""
+        lines = BAND_LINES[self.level]
+        top = self.y + self.height / 2 - LINE_HEIGHT * (len(lines) - 1) / 2
+        return [
+            {"text": text, "y": round(top + LINE_HEIGHT * i, 1)}
+            for i, text in enumerate(lines)
+        ]
+
+    @property
+    def words(self) -> str:
+        parts = []
+        for direction in COLUMNS:
+            sizes = self.counts.get(direction)
+            if sizes:
+                known = ", ".join(str(n) for n in sizes if n)
+                sizes_text = f"{known} people" if known else "sizes not reported"
+                word = Direction(direction).label.lower()
+                parts.append(f"{len(sizes)} {word} ({sizes_text})")
+        return f"{self.label}: " + ("; ".join(parts) if parts else "none")
+
+
+@dataclass
+class Plot:
+    outcome: str
+    label: str
+    bands: list[Band]
+    width: int
+    height: float
+    hidden: int = 0
+
+    @property
+    def columns(self) -> list[dict]:
+        return [
+            {
+                "x": LABEL_WIDTH + COLUMN_WIDTH * i + COLUMN_WIDTH / 2,
+                "symbol": DIRECTION_SYMBOLS[d],
+                "label": Direction(d).label,
+                "direction": d,
+            }
+            for i, d in enumerate(COLUMNS)
+        ]
+
+    @property
+    def gridlines(self) -> list[float]:
+        return [LABEL_WIDTH + COLUMN_WIDTH * i for i in range(len(COLUMNS) + 1)]
+
+
+def _pack(marks: list[Mark], left: float, top: float) -> float:
+    """Place marks left to right in rows inside one column; return the height."""
+    x, y, row_height = left + PAD, top + PAD, 0.0
+    for mark in marks:
+        d = 2 * mark.r
+        if x + d > left + COLUMN_WIDTH - PAD and x > left + PAD:
+            x, y, row_height = left + PAD, y + row_height + GAP, 0.0
+        mark.x, mark.y = x + mark.r, y + mark.r
+        x += d + GAP
+        row_height = max(row_height, d)
+    return y + row_height + PAD - top
+
+
+def replication(condition: Condition) -> list[Plot]:
+    """One plot per outcome: every primary study that reports a result, one mark
+    each, sized by participants, in its level's band and its direction's column."""
+    rows = (
+        Finding.objects.of_published_studies()
+        .filter(condition=condition, study__design__in=PRIMARY_DESIGNS)
+        .exclude(direction=Direction.NOT_REPORTED)
+        .order_by()
+        .values_list(
+            "outcome",
+            "study_id",
+            "study__slug",
+            "study__title",
+            "study__design",
+            "direction",
+            "participants",
+            "study__sample_size",
+        )
+    )
+    by_outcome: dict[str, list] = defaultdict(list)
+    for outcome, sid, slug, title, design, direction, n, size in rows:
+        by_outcome[outcome].append((sid, slug, title, design, direction, n or size))
+    plots = []
+    for outcome in sorted(by_outcome, key=OUTCOME_ORDER.get):
+        studies = sorted(by_outcome[outcome], key=lambda s: (-(s[5] or 0), s[0]))
+        hidden = max(0, len(studies) - MARKS_SHOWN)
+        y = HEADER
+        bands = []
+        for level, label in BANDS:
+            band = Band(level=level, label=label, y=y, height=0)
+            cells: dict[str, list[Mark]] = defaultdict(list)
+            for i, (sid, slug, title, design, direction, n) in enumerate(studies):
+                if level_for_design(design) != level:
+                    continue
+                band.counts.setdefault(direction, []).append(n)
+                if i < MARKS_SHOWN:
+                    cells[direction].append(
+                        Mark(
+                            sid,
+                            title,
+                            reverse("studies:detail", kwargs={"pk": sid, "slug": slug}),
+                            direction,
+                            n,
+                            radius(n),
+                        )
+                    )
+            if not band.counts:
+                continue
+            height = max(2 * MIN_R, LINE_HEIGHT * 2) + 2 * PAD
+            for column, direction in enumerate(COLUMNS):
+                marks = cells.get(direction, [])
+                if marks:
+                    left = LABEL_WIDTH + COLUMN_WIDTH * column
+                    height = max(height, _pack(marks, left, y))
+                    band.marks += marks
+            band.height = height
+            bands.append(band)
+            y += height
+        plots.append(
+            Plot(
+                outcome=outcome,
+                label=Outcome(outcome).label,
+                bands=bands,
+                width=LABEL_WIDTH + COLUMN_WIDTH * len(COLUMNS),
+                height=y + 4,
+                hidden=hidden,
+            )
+        )
+    return plots
