@@ -148,8 +148,8 @@ def test_a_reviewer_writes_a_study_with_findings_and_reads_them_back(
     assert study.status == m.StatusEnum.DRAFT
 
     for outcome, direction in (
-        (m.OutcomeEnum.PAIN, m.DirectionEnum.BENEFIT),
-        (m.OutcomeEnum.SLEEP, m.DirectionEnum.NO_EFFECT),
+        (m.OutcomeEnum.PAIN, m.FindingDirectionEnum.BENEFIT),
+        (m.OutcomeEnum.SLEEP, m.FindingDirectionEnum.NO_EFFECT),
     ):
         finding = op("v1_findings_create").sync_detailed(
             client=staff_client,
@@ -193,7 +193,7 @@ def test_a_reviewer_writes_a_study_with_findings_and_reads_them_back(
             study_id=study.id,
             condition_slug=condition.slug,
             outcome=m.OutcomeEnum.PAIN,
-            direction=m.DirectionEnum.HARM,
+            direction=m.FindingDirectionEnum.HARM,
             effect="A second finding for the same outcome.",
         ),
     )
@@ -246,7 +246,7 @@ def test_every_export_downloads_through_generated_functions(
             study_id=study.id,
             condition_slug=condition.slug,
             outcome=m.OutcomeEnum.PAIN,
-            direction=m.DirectionEnum.BENEFIT,
+            direction=m.FindingDirectionEnum.BENEFIT,
             effect="Less pain.",
         ),
     )
