@@ -303,7 +303,18 @@ DESIGN_WORDS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"systematic (literature )?review"), Design.SYSTEMATIC_REVIEW),
     (re.compile(r"scoping review"), Design.SCOPING_REVIEW),
     (re.compile(r"cross[- ]?over"), Design.CROSSOVER_RCT),
+    # Before the randomised trial, whose words "non-randomised" contains.
+    (
+        re.compile(
+            r"non[- ]?randomi[sz]ed|quasi[- ]?experimental|^controlled clinical trial$"
+        ),
+        Design.NON_RANDOMISED,
+    ),
     (re.compile(r"randomi[sz]ed (controlled )?(clinical )?trial|\brct\b"), Design.RCT),
+    (
+        re.compile(r"cross[- ]sectional|\bregistry\b|pharmacoepidemiolog"),
+        Design.CROSS_SECTIONAL,
+    ),
     (re.compile(r"\bcohort\b|observational study"), Design.COHORT),
     (re.compile(r"case series"), Design.CASE_SERIES),
     (re.compile(r"case reports?\b"), Design.CASE_REPORT),

@@ -365,3 +365,23 @@ def test_values_are_checked_with_the_models_field_rules():
     [record] = parse_citations(text)[1]
     assert set(record.errors) == {"year", "doi", "url"}
     assert "1960" in record.errors["year"][0]
+
+
+@pytest.mark.parametrize(
+    ("words", "design"),
+    [
+        (["Randomized Controlled Trial"], "rct"),
+        (["Non-Randomized Controlled Trial"], "non_randomised"),
+        (["Controlled Clinical Trial"], "non_randomised"),
+        (["quasi-experimental study"], "non_randomised"),
+        (["Cross-Sectional Studies"], "cross_sectional"),
+        (["prescription registry analysis"], "cross_sectional"),
+        (["Cohort Studies"], "cohort"),
+        (["Cross-Over Studies"], "crossover_rct"),
+        (["Journal Article"], "other"),
+    ],
+)
+def test_publication_types_map_to_designs(words, design):
+    record = citation_formats.ParsedRecord(position=1, label="record 1")
+    citation_formats.design_from_words(words, record)
+    assert record.values["design"] == design
