@@ -137,10 +137,8 @@ def restore_roles() -> None:
     apps = MigrationLoader(connection).project_state().apps
     roles = importlib.import_module("studies.migrations.0002_create_editorial_roles")
     roles.create_roles(apps, None)
-    lockouts = importlib.import_module(
-        "ldnsite.migrations.0002_reviewers_lift_lockouts"
-    )
-    lockouts.grant(apps, None)
+    for name in ("0002_reviewers_lift_lockouts", "0003_staff_view_evidence_summaries"):
+        importlib.import_module(f"ldnsite.migrations.{name}").grant(apps, None)
 
 
 def make_user(username: str, **extra) -> User:
