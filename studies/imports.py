@@ -53,21 +53,11 @@ STATUS_LABELS = {
     DUPLICATE_IN_FILE: "duplicate within this file",
     INVALID: "invalid",
 }
-# Fields a duplicate may fill on the study it matches (when they are empty there).
-FILLABLE = (
-    "authors",
-    "journal",
-    "year",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "registry_id",
-    "url",
-    "abstract",
-    "keywords",
-    "sample_size",
+# Fields a duplicate may fill on the study it matches (when they are empty there):
+# every record field but the title it matched on, the design (a curator's call)
+# and the et al. flag (it goes with the authors).
+FILLABLE = tuple(
+    key for key in RECORD_KEYS if key not in {"title", "design", "authors_et_al"}
 )
 SLUG_TRIES = 5
 
