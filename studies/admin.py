@@ -13,7 +13,7 @@ from ldnsite.editorial_admin import (
 )
 from studies.authors import authors_as_lines, parse_authors
 from studies.import_admin import CitationImportAdminMixin
-from studies.models import EvidenceSummary, Finding, Study, StudyMechanism
+from studies.models import Finding, Study, StudyMechanism
 
 
 class AuthorLinesField(forms.CharField):
@@ -175,33 +175,3 @@ class FindingAdmin(HistoryIdsAdmin):
     search_fields = ("effect", "study__title", "condition__name")
     autocomplete_fields = ("study", "condition")
     view_on_site = False
-
-
-@admin.register(EvidenceSummary)
-class EvidenceSummaryAdmin(admin.ModelAdmin):
-    """The stored bodies of evidence, read-only: findings and studies change them
-    (`EvidenceSummary.objects.recompute()`), never a hand edit."""
-
-    list_display = (
-        "condition",
-        "outcome",
-        "direction",
-        "certainty",
-        "studies",
-        "participants",
-        "randomised_trials",
-        "computed_at",
-    )
-    list_filter = ("certainty", "direction", "outcome", "condition")
-    list_select_related = ("condition",)
-    search_fields = ("condition__name", "headline")
-    readonly_fields = [f.name for f in EvidenceSummary._meta.fields]
-
-    def has_add_permission(self, request):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

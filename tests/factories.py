@@ -137,8 +137,10 @@ def restore_roles() -> None:
     apps = MigrationLoader(connection).project_state().apps
     roles = importlib.import_module("studies.migrations.0002_create_editorial_roles")
     roles.create_roles(apps, None)
-    for name in ("0002_reviewers_lift_lockouts", "0003_staff_view_evidence_summaries"):
-        importlib.import_module(f"ldnsite.migrations.{name}").grant(apps, None)
+    lockouts = importlib.import_module(
+        "ldnsite.migrations.0002_reviewers_lift_lockouts"
+    )
+    lockouts.grant(apps, None)
 
 
 def make_user(username: str, **extra) -> User:

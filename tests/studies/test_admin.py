@@ -596,25 +596,3 @@ def test_study_change_page_findings_inline_query_count_is_constant(superuser_cli
     at_50 = count_queries(superuser_client, url)
     print(f"Study change page, findings only: {at_5} at 5, {at_50} at 50")
     assert at_5 == at_50
-
-
-def test_staff_read_the_stored_evidence_summaries_but_never_edit_them(client, editor):
-    from studies.models import EvidenceSummary
-
-    for n in range(3):
-        make_finding(participants=20 + n)
-    client.force_login(editor)
-    response = client.get("/admin/studies/evidencesummary/")
-    assert response.status_code == 200
-    assert EvidenceSummary.objects.count() == 3
-    summary = EvidenceSummary.objects.first()
-    assert summary.condition.name in response.content.decode()
-    page = client.get(f"/admin/studies/evidencesummary/{summary.pk}/change/")
-    assert page.status_code == 200  # shown read-only
-    assert (
-        client.post(
-            f"/admin/studies/evidencesummary/{summary.pk}/change/", {"studies": 99}
-        ).status_code
-        == 403
-    )
-    assert client.get("/admin/studies/evidencesummary/add/").status_code == 403
