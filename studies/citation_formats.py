@@ -37,7 +37,7 @@ from pylatexenc.latex2text import LatexNodes2Text
 from studies.authors import Author, normalise_author, parse_authors, parse_name
 from studies.evidence import Design
 from studies.exports import is_study_page, registry_in_note, restore_cell
-from studies.models import Study, normalise_doi
+from studies.models import CITATION_FIELDS, Study, normalise_doi
 
 # A file larger than this is refused before parsing (PubMed's own .nbib export of
 # 1,000 records with abstracts is about 2.5 MB).
@@ -62,24 +62,7 @@ EXTENSIONS = {
 }
 
 # The neutral record keys an import fills, in the order the report shows them.
-RECORD_KEYS = (
-    "title",
-    "authors",
-    "authors_et_al",
-    "journal",
-    "year",
-    "volume",
-    "issue",
-    "pages",
-    "doi",
-    "pmid",
-    "registry_id",
-    "url",
-    "abstract",
-    "keywords",
-    "design",
-    "sample_size",
-)
+RECORD_KEYS = CITATION_FIELDS
 DESIGN_NOT_STATED = "design not stated: left as “other / not stated”"
 
 

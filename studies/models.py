@@ -91,6 +91,28 @@ class AuthorsLineField(models.TextField):
         return value
 
 
+# A study's citation, as import and export formats carry it (the content of a
+# citation record; `studies.exports.citation()` adds what only exports show).
+CITATION_FIELDS = (
+    "title",
+    "authors",
+    "authors_et_al",
+    "journal",
+    "year",
+    "volume",
+    "issue",
+    "pages",
+    "doi",
+    "pmid",
+    "registry_id",
+    "url",
+    "abstract",
+    "keywords",
+    "design",
+    "sample_size",
+)
+
+
 class Comparator(models.TextChoices):
     PLACEBO = "placebo", "Placebo"
     ACTIVE = "active", "Active treatment"

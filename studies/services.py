@@ -31,7 +31,7 @@ from conditions.models import (
     Mechanism,
 )
 from ldnsite.editorial import Status
-from studies.models import Finding, Study, StudyMechanism
+from studies.models import CITATION_FIELDS, Finding, Study, StudyMechanism
 
 DEFAULT_CONTENT = Path(__file__).resolve().parent / "fixtures" / "ldn_content.json"
 CHANGE_REASON = "Loaded from the content file"
@@ -57,20 +57,7 @@ SECTIONS: list[tuple[str, type[models.Model], list[str]]] = [
         "studies",
         Study,
         [
-            "authors",
-            "authors_et_al",
-            "title",
-            "journal",
-            "year",
-            "volume",
-            "issue",
-            "pages",
-            "doi",
-            "pmid",
-            "registry_id",
-            "url",
-            "design",
-            "sample_size",
+            *CITATION_FIELDS,
             "comparator",
             "risk_of_bias",
             "dose",
