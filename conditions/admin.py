@@ -7,7 +7,7 @@ from conditions.models import (
     GlossaryTerm,
     Mechanism,
 )
-from ldnsite.editorial_admin import (
+from ldnsite.editorial.admin import (
     CachedChoicesInlineMixin,
     EditorialAdmin,
     ReviewDueFilter,

@@ -15,7 +15,7 @@ from conditions.serializers import (
     GlossaryTermSerializer,
     MechanismSerializer,
 )
-from ldnsite.rest import EditorialViewSet
+from ldnsite.editorial.api import EditorialViewSet
 from studies.models import Finding
 
 

@@ -14,8 +14,8 @@ from conditions.models import (
     Mechanism,
     SupportLevel,
 )
-from ldnsite.editorial import published_q
-from ldnsite.filtering import PublicFilterSet, StableOrderingFilter, search_text
+from ldnsite.editorial.filters import PublicFilterSet, StableOrderingFilter, search_text
+from ldnsite.editorial.policy import published_q
 from studies.evidence import CERTAINTY_RANK, Certainty
 from studies.models import EvidenceSummary
 

@@ -9,7 +9,7 @@ from django.db.models import F, Prefetch, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
-from ldnsite.editorial import EditorialModel, EditorialQuerySet
+from ldnsite.editorial.models import EditorialModel, EditorialQuerySet
 
 
 class SupportLevel(models.TextChoices):

@@ -12,10 +12,12 @@ from conditions.models import (
     Mechanism,
     Outcome,
 )
-from ldnsite.rest import (
+from ldnsite.editorial.api import (
     EDITORIAL_FIELDS,
     EDITORIAL_READ_ONLY,
     EditorialSerializer,
+)
+from ldnsite.rest import (
     HtmlUrlField,
     SlugRelatedField,
 )

@@ -6,7 +6,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from conditions.filters import ConditionFilter
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
-from ldnsite.editorial import published_q
+from ldnsite.editorial.policy import published_q
 from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
 from studies import condition_evidence
 from studies.evidence import Direction, EvidenceLevel

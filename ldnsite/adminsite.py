@@ -22,7 +22,9 @@ class LDNAdminSite(admin.AdminSite):
 
     def review_overdue(self, request) -> list[dict]:
         """Overdue reviews per editorial model the user may view (one query each)."""
-        from ldnsite.editorial import EditorialModel  # models load after this module
+        from ldnsite.editorial.models import (
+            EditorialModel,  # models load after this module
+        )
 
         rows = []
         for model in apps.get_models():

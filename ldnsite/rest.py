@@ -13,9 +13,6 @@ from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import ProtectedError
-from django.http import Http404
-from django.utils.cache import patch_cache_control, patch_vary_headers
-from django.views.decorators.http import conditional_page
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
 from drf_spectacular.types import OpenApiTypes
@@ -24,19 +21,11 @@ from drf_spectacular.utils import (
     extend_schema_field,
     inline_serializer,
 )
-from rest_framework import serializers, status, viewsets
-from rest_framework.exceptions import APIException, PermissionDenied
+from rest_framework import serializers, status
+from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny, DjangoModelPermissions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
-
-from ldnsite.editorial import (
-    PUBLISHING_FIELDS,
-    EditorialModel,
-    can_publish,
-    refused_publishing_changes,
-)
-from ldnsite.staff import reviewer_credit
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
 # Primary keys are 64-bit: a longer number cannot name a row (and must not reach
@@ -129,147 +118,6 @@ class ModelValidationMixin:
             if getattr(instance, name) != value:
                 attrs[name] = getattr(instance, name)
         return attrs
-
-
-class ReviewerSerializer(serializers.Serializer):
-    """Who reviewed an item, as the public sees them (never a login or user id)."""
-
-    name = serializers.CharField()
-    credentials = serializers.CharField(allow_blank=True)
-
-
-@extend_schema_field(ReviewerSerializer(allow_null=True))
-class ReviewerField(serializers.Field):
-    """`reviewed_by` as `{name, credentials}` (`ldnsite.staff.reviewer_credit`)."""
-
-    def __init__(self, **kwargs):
-        kwargs["read_only"] = True
-        super().__init__(**kwargs)
-
-    def get_attribute(self, instance):
-        return instance.reviewed_by
-
-    def to_representation(self, user):
-        return reviewer_credit(user)
-
-
-class EditorialSerializer(ModelValidationMixin, serializers.ModelSerializer):
-    """A writable editorial model with the admin's publishing rule.
-
-    Without the `publish_<model>` permission, a write that would change a
-    publishing field is refused as a whole with 403, naming the fields.
-    """
-
-    html_url = HtmlUrlField()
-    reviewed_by = ReviewerField()
-
-    def validate(self, attrs):
-        request = self.context["request"]
-        model = self.Meta.model
-        target = self.instance or model()
-        refused = refused_publishing_changes(request.user, target, attrs)
-        if refused:
-            opts = model._meta
-            raise PermissionDenied(
-                f"You may not change {', '.join(refused)}: publishing needs the "
-                f"{opts.app_label}.publish_{opts.model_name} permission "
-                "(the Reviewer role)."
-            )
-        if can_publish(request.user, model):
-            last = attrs.get("last_reviewed")
-            if last and last != getattr(self.instance, "last_reviewed", None):
-                attrs["reviewed_by"] = request.user
-        return super().validate(attrs)
-
-
-EDITORIAL_FIELDS = (*PUBLISHING_FIELDS, "created_at", "updated_at")
-EDITORIAL_READ_ONLY = ("reviewed_by", "created_at", "updated_at")
-
-
-# --- Views -----------------------------------------------------------------------
-
-
-class EditorialViewSet(viewsets.ModelViewSet):
-    """List, detail and staff writes for one model.
-
-    Anonymous users and users without the change permission see only what
-    `published_querysets()` returns; staff with the change permission also see
-    drafts, items in review, archived and scheduled ones (to edit them).
-    """
-
-    lookup_value_regex = "[^/]+"
-    http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
-
-    @classmethod
-    def as_view(cls, actions=None, **initkwargs):
-        # A weak ETag from the body answers If-None-Match with 304.
-        return conditional_page(super().as_view(actions, **initkwargs))
-
-    def shape(self, queryset):
-        """The page-shaped queryset for this action (joins, prefetches)."""
-        return queryset
-
-    def can_preview(self) -> bool:
-        opts = self.get_model()._meta
-        return self.request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
-
-    def get_model(self):
-        return self.get_serializer_class().Meta.model
-
-    def get_queryset(self):
-        if getattr(self, "swagger_fake_view", False):
-            return self.get_model().objects.none()
-        manager = self.get_model().objects
-        return self.shaped(manager.all() if self.can_preview() else manager.published())
-
-    def shaped(self, rows):
-        """`shape()`, plus the reviewer's public profile that `reviewed_by` shows."""
-        if issubclass(self.get_model(), EditorialModel):
-            rows = rows.select_related("reviewed_by__staff_profile")
-        return self.shape(rows)
-
-    def perform_create(self, serializer):
-        super().perform_create(serializer)
-        self.reread(serializer)
-
-    def perform_update(self, serializer):
-        super().perform_update(serializer)
-        self.reread(serializer)
-
-    def reread(self, serializer) -> None:
-        """Answer a write with the object as a read gives it.
-
-        The saved instance lacks what the page-shaped queryset adds (annotations
-        such as a finding's `evidence_level`, prefetched relations), and an
-        annotation read before an update may be stale. The writer just wrote the
-        object, so it is read back whatever its status.
-        """
-        model = self.get_model()
-        serializer.instance = self.shaped(model.objects.all()).get(
-            pk=serializer.instance.pk
-        )
-
-    def get_object(self):
-        value = self.kwargs.get(self.lookup_url_kwarg or self.lookup_field, "")
-        if self.lookup_field == "slug":
-            valid = bool(SLUG.match(value))
-        else:
-            valid = value.isascii() and value.isdigit() and 0 < int(value) <= MAX_PK
-        if not valid:
-            raise Http404
-        return super().get_object()
-
-    def finalize_response(self, request, response, *args, **kwargs):
-        response = super().finalize_response(request, response, *args, **kwargs)
-        if request.method in ("GET", "HEAD"):
-            if request.user.is_authenticated:
-                patch_cache_control(response, private=True, no_cache=True)
-            elif response.status_code == status.HTTP_200_OK:
-                patch_cache_control(
-                    response, public=True, max_age=settings.API_CACHE_MAX_AGE
-                )
-        patch_vary_headers(response, ("Accept", "Authorization", "Cookie"))
-        return response
 
 
 # --- Schema ---------------------------------------------------------------------

@@ -354,7 +354,7 @@ SPECTACULAR_SETTINGS = {
     "REDOC_DIST": "SIDECAR",
     "COMPONENT_SPLIT_REQUEST": True,
     "ENUM_NAME_OVERRIDES": {
-        "StatusEnum": "ldnsite.editorial.Status",
+        "StatusEnum": "ldnsite.editorial.policy.Status",
         "OutcomeEnum": "conditions.models.Outcome",
         "FindingDirectionEnum": "studies.evidence.Direction",
         "EvidenceDirectionEnum": "studies.evidence.BodyDirection",

@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conditions.models import Condition, Mechanism
-from ldnsite.editorial import published_q
+from ldnsite.editorial.policy import published_q
 from studies.models import Study
 
 STATIC_PAGES = (

@@ -5,7 +5,7 @@ from django.db.models import Count
 from django.forms import Textarea
 
 from conditions.admin import MechanismLinkInline
-from ldnsite.editorial_admin import (
+from ldnsite.editorial.admin import (
     CachedChoicesInlineMixin,
     EditorialAdmin,
     HistoryIdsAdmin,

@@ -13,7 +13,7 @@ from rest_framework.decorators import action
 from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 
-from ldnsite.rest import EditorialViewSet
+from ldnsite.editorial.api import EditorialViewSet
 from studies.exports import (
     EXPORT_RENDERERS,
     CitationRenderer,

@@ -11,7 +11,7 @@ from drf_spectacular.utils import extend_schema_field
 
 from conditions.filters import published_conditions
 from conditions.models import Category
-from ldnsite.filtering import (
+from ldnsite.editorial.filters import (
     YES_NO,
     IntegerFilter,
     PublicFilterSet,

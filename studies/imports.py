@@ -31,7 +31,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies.authors import authors_line
 from studies.citation_formats import (
     MAX_RECORDS,

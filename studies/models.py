@@ -15,7 +15,8 @@ from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from conditions.models import DOSE_FIELD, Condition, Mechanism, Outcome
-from ldnsite.editorial import EditorialModel, EditorialQuerySet, published_q
+from ldnsite.editorial.models import EditorialModel, EditorialQuerySet
+from ldnsite.editorial.policy import published_q
 from studies.authors import authors_line, validate_authors
 from studies.evidence import (
     BodyDirection,

@@ -7,10 +7,12 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from conditions.models import Condition, Mechanism
-from ldnsite.rest import (
+from ldnsite.editorial.api import (
     EDITORIAL_FIELDS,
     EDITORIAL_READ_ONLY,
     EditorialSerializer,
+)
+from ldnsite.rest import (
     HtmlUrlField,
     ModelValidationMixin,
     PrimaryKeyRelatedField,

@@ -30,7 +30,7 @@ from conditions.models import (
     GlossaryTerm,
     Mechanism,
 )
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies.models import CITATION_FIELDS, Finding, Study, StudyMechanism
 
 DEFAULT_CONTENT = Path(__file__).resolve().parent / "fixtures" / "ldn_content.json"

@@ -10,7 +10,7 @@ from django.db.models import F, Prefetch
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
-from ldnsite.editorial import published_q
+from ldnsite.editorial.policy import published_q
 from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
 from studies import evidence
 from studies.authors import natural_name

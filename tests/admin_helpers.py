@@ -10,7 +10,7 @@ from django.contrib.admin.helpers import ACTION_CHECKBOX_NAME
 from django.contrib.admin.widgets import RelatedFieldWidgetWrapper
 from django.urls import reverse
 
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 
 
 def _plain(value) -> str:
@@ -117,7 +117,7 @@ def messages_of(response) -> list[str]:
 
 
 def months_later(day: datetime.date, months: int) -> datetime.date:
-    """Written independently of ldnsite.editorial.add_months: same day, clamped."""
+    """Written apart from ldnsite.editorial.models.add_months: same day, clamped."""
     total = day.year * 12 + day.month - 1 + months
     year, month = divmod(total, 12)
     month += 1

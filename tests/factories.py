@@ -12,7 +12,7 @@ from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies.authors import parse_authors
 from studies.evidence import Design, Direction
 from studies.models import Finding, Outcome, Study

@@ -9,7 +9,7 @@ import pytest
 from django.utils import timezone
 
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies.models import Finding, Study
 from tests.factories import (
     HIDDEN_STATES,

@@ -21,7 +21,7 @@ from conditions.models import (
     GlossaryTerm,
     Mechanism,
 )
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies.models import Finding
 from tests.admin_helpers import (
     OVERDUE,

@@ -7,7 +7,8 @@ from django.db.models import ProtectedError
 from django.utils import timezone
 
 from conditions.models import Condition, ConditionMechanism, Mechanism
-from ldnsite.editorial import Status, add_months
+from ldnsite.editorial.models import add_months
+from ldnsite.editorial.policy import Status
 from studies.evidence import Direction
 from studies.models import Finding
 from tests.factories import (

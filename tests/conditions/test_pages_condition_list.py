@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conditions.models import ConditionMechanism
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from tests.factories import (
     HIDDEN_STATES,
     make_condition,

@@ -2,7 +2,7 @@ import pytest
 from django.urls import reverse
 
 from conditions.models import ConditionMechanism
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from tests.factories import (
     make_condition,
     make_faq,

@@ -12,7 +12,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from conditions.models import Mechanism
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies.models import Finding, Study, StudyMechanism
 from tests.admin_helpers import (
     OVERDUE,

@@ -8,7 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies.models import Study
 from tests.admin_helpers import admin_url, messages_of
 from tests.factories import make_staff, make_study

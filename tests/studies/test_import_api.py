@@ -6,7 +6,7 @@ import pytest
 from django.contrib.auth.models import Permission
 from django.core.files.uploadedfile import SimpleUploadedFile
 
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies.models import Study
 from tests.factories import make_staff, make_user
 from tests.studies.conftest import CITATION_FIXTURES

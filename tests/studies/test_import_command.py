@@ -8,7 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies.models import Study
 from tests.factories import make_staff
 from tests.studies.conftest import CITATION_FIXTURES

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies import imports
 from studies.imports import (
     CitationDocument,

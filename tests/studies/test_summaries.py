@@ -9,7 +9,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from conditions.models import Outcome
-from ldnsite.editorial import Status
+from ldnsite.editorial.policy import Status
 from studies.evidence import Certainty, Design, Direction
 from studies.models import EvidenceSummary, Finding, Study
 from tests.factories import make_condition, make_finding, make_study

@@ -1,6 +1,6 @@
 """Admin behaviour shared by every editorial model: roles, workflow actions, review.
 
-Who may publish is decided once, by `ldnsite.editorial.can_publish()` (the
+Who may publish is decided once, by `ldnsite.editorial.policy.can_publish()` (the
 model's custom `publish_<model>` permission), which the API shares. Every write
 path of the admin goes through `save_model()`, which keeps the publishing fields
 unchanged for users without it: the add and change forms, the history "revert"
@@ -21,9 +21,9 @@ from django.utils import timezone
 from simple_history.admin import SimpleHistoryAdmin
 from simple_history.utils import update_change_reason
 
-from ldnsite.editorial import (
+from ldnsite.editorial.models import EditorialModel
+from ldnsite.editorial.policy import (
     PUBLISHING_FIELDS,
-    EditorialModel,
     Status,
     can_publish,
     keep_publishing_fields,
