@@ -12,7 +12,7 @@ from ldnsite.editorial.admin import (
     EditorialAdmin,
     ReviewDueFilter,
 )
-from studies.models import Finding
+from studies.models import EvidenceSummary, Finding
 
 
 class MechanismLinkInline(CachedChoicesInlineMixin, admin.TabularInline):
@@ -59,6 +59,47 @@ class FindingListInline(admin.TabularInline):
         return obj.study
 
 
+class EvidenceSummaryInline(admin.TabularInline):
+    """The condition's stored evidence summaries, one per outcome, read-only.
+
+    They are derived data: rewritten whenever a finding or study changes them
+    (`EvidenceSummary.objects.recompute()`), never edited by hand. Shown as an
+    inline, not a registered admin, so deleting a condition needs no permission
+    on its summaries.
+    """
+
+    model = EvidenceSummary
+    fields = (
+        "outcome",
+        "direction",
+        "certainty",
+        "studies",
+        "participants",
+        "randomised_trials",
+        "reviews",
+        "why_not_higher",
+        "computed_at",
+    )
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    verbose_name_plural = "evidence by outcome (computed from the findings)"
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_view_permission(self, request, obj=None):
+        """Whoever may see the condition sees its evidence (no separate grant)."""
+        return request.user.has_perm("conditions.view_condition")
+
+    @admin.display(description="why not higher")
+    def why_not_higher(self, obj):
+        return "; ".join(d["short"] for d in obj.downgrades) or "—"
+
+
 @admin.register(Condition)
 class ConditionAdmin(EditorialAdmin):
     list_display = (
@@ -70,7 +111,7 @@ class ConditionAdmin(EditorialAdmin):
     list_filter = ("status", "category", ReviewDueFilter)
     search_fields = ("name", "aliases", "summary")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [ConditionMechanismInline, FindingListInline]
+    inlines = [EvidenceSummaryInline, ConditionMechanismInline, FindingListInline]
     fieldsets = (
         (
             None,

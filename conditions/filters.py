@@ -3,7 +3,16 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import (
+    Count,
+    Exists,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    Subquery,
+    Value,
+)
 from django.db.models.functions import Coalesce
 
 from conditions.models import (
@@ -12,6 +21,7 @@ from conditions.models import (
     FAQEntry,
     GlossaryTerm,
     Mechanism,
+    Outcome,
     SupportLevel,
 )
 from ldnsite.editorial.filters import PublicFilterSet, StableOrderingFilter, search_text
@@ -31,12 +41,14 @@ CONDITION_ORDERING = [
 ]
 
 
-def headline_value(field: str, default) -> Coalesce:
-    """A field of the condition's stored headline summary (its main outcome) as SQL."""
+def summary_value(field: str, default, outcome: str | None = None) -> Coalesce:
+    """A field of a condition's stored summary as SQL: that of `outcome`, or of
+    the condition's main outcome (its headline) when no outcome is given."""
     return Coalesce(
         Subquery(
             EvidenceSummary.objects.filter(
-                condition=OuterRef("pk"), outcome=OuterRef("main_outcome")
+                condition=OuterRef("pk"),
+                outcome=outcome or OuterRef("main_outcome"),
             ).values(field)[:1]
         ),
         Value(default),
@@ -82,7 +94,10 @@ class ConditionOrderingFilter(StableOrderingFilter):
                 )
                 field = "study_count"
             elif key == "certainty":
-                qs = qs.annotate(certainty_order=headline_value("certainty_rank", 0))
+                outcome = self.parent.chosen_outcome() if self.parent else None
+                qs = qs.annotate(
+                    certainty_order=summary_value("certainty_rank", 0, outcome)
+                )
                 field = "certainty_order"
             else:
                 field = self.get_ordering_value(key)
@@ -91,21 +106,30 @@ class ConditionOrderingFilter(StableOrderingFilter):
 
 
 class ConditionFilter(PublicFilterSet):
-    """Conditions by text, category, mechanism and certainty; sortable.
+    """Conditions by text, category, mechanism, outcome and certainty; sortable.
 
-    The certainty is that of the condition's main outcome (its headline), read
-    from the stored summaries; "not rated" also matches a condition whose main
-    outcome no study reports.
+    The certainty filter and sort read the stored summaries: of the chosen
+    `outcome` (and then only conditions with evidence on it are listed), else
+    of each condition's main outcome (its headline), where "not rated" also
+    matches a condition whose main outcome no study reports.
     """
 
     q = search_text()
     category = django_filters.ChoiceFilter(
         choices=Category.choices, empty_label="Any category"
     )
+    outcome = django_filters.ChoiceFilter(
+        choices=Outcome.choices,
+        method="filter_outcome",
+        label="Outcome",
+        empty_label="Main outcome of each",
+        help_text="Conditions with evidence on this outcome; certainty is then "
+        "that of this outcome.",
+    )
     certainty = django_filters.ChoiceFilter(
         choices=Certainty.choices,
         method="filter_certainty",
-        label="Certainty of the main finding",
+        label="Certainty",
         empty_label="Any certainty",
     )
     mechanism = django_filters.ModelChoiceFilter(
@@ -133,9 +157,22 @@ class ConditionFilter(PublicFilterSet):
             | Q(summary__icontains=value)
         )
 
+    def chosen_outcome(self) -> str | None:
+        """The outcome the certainty filter and sort read (None: the main one)."""
+        data = getattr(self.form, "cleaned_data", None) or {}
+        return data.get("outcome") or None
+
+    def filter_outcome(self, queryset, name, value):
+        return queryset.filter(
+            Exists(
+                EvidenceSummary.objects.filter(condition=OuterRef("pk"), outcome=value)
+            )
+        )
+
     def filter_certainty(self, queryset, name, value):
-        return queryset.alias(headline_rank=headline_value("certainty_rank", 0)).filter(
-            headline_rank=CERTAINTY_RANK[value]
+        rank = summary_value("certainty_rank", 0, self.chosen_outcome())
+        return queryset.alias(certainty_rank=rank).filter(
+            certainty_rank=CERTAINTY_RANK[value]
         )
 
 

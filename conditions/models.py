@@ -241,11 +241,14 @@ class Condition(EditorialModel):
             rows = self.evidence_rows = list(self.evidence_summaries.all())
         return rows
 
+    def summary_for(self, outcome: str):
+        """The stored summary of one outcome, or `None` when no study reports it."""
+        return next((row for row in self.summaries if row.outcome == outcome), None)
+
     @property
     def headline(self):
         """The summary for the main outcome, or `None` when no study reports it."""
-        outcome = self.headline_outcome
-        return next((row for row in self.summaries if row.outcome == outcome), None)
+        return self.summary_for(self.headline_outcome)
 
 
 def _plain(value: Decimal) -> str:

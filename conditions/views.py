@@ -5,7 +5,7 @@ from django.db.models import Count, Prefetch
 from django.views.generic import DetailView, ListView, TemplateView
 
 from conditions.filters import ConditionFilter
-from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism
+from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism, Outcome
 from ldnsite.editorial.policy import published_q
 from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
 from studies import condition_evidence
@@ -51,6 +51,16 @@ class ConditionListView(FilteredListView):
 
     def get_queryset(self):
         return Condition.objects.published().with_evidence()
+
+    def get_context_data(self, **kwargs):
+        context = super().get_context_data(**kwargs)
+        outcome = self.filterset.chosen_outcome() if self.filterset.is_valid() else None
+        context["chosen_outcome"] = Outcome(outcome) if outcome else None
+        for condition in context.get("object_list") or ():
+            condition.listed_summary = (
+                condition.summary_for(outcome) if outcome else condition.headline
+            )
+        return context
 
 
 class ConditionDetailView(PublishedOrPreviewMixin, DetailView):

@@ -909,3 +909,26 @@ def test_condition_change_page_findings_inline_query_count_is_constant(
     at_50 = count_queries(superuser_client, url)
     print(f"Condition change page, findings only: {at_5} at 5, {at_50} at 50")
     assert at_5 == at_50
+
+
+def test_the_condition_page_shows_its_stored_evidence_read_only(reviewer_client):
+    condition = make_condition(main_outcome="pain")
+    for participants in (30, 40):
+        make_finding(
+            condition=condition,
+            outcome="pain",
+            direction="benefit",
+            participants=participants,
+            study=make_study(design="rct", sample_size=participants),
+        )
+    response = reviewer_client.get(admin_url(Condition, "change", condition.pk))
+    assert response.status_code == 200
+    body = response.text
+    assert "evidence by outcome (computed from the findings)" in body.lower()
+    summary = condition.evidence_summaries.get(outcome="pain")
+    assert summary.certainty_label in body
+    for downgrade in summary.downgrades:
+        assert downgrade["short"] in body
+    # Read-only: the rows are shown, never as form fields.
+    assert 'name="evidence_summaries-0-certainty"' not in body
+    assert 'name="evidence_summaries-0-outcome"' not in body

@@ -363,3 +363,63 @@ def test_an_invalid_filter_page_fetches_no_list(client, catalogue):
         assert client.get(URL, {"certainty": "Z"}).status_code == 400
     # The mechanism choices only: no count, no rows under a broken filter.
     assert len(ctx.captured_queries) == 1
+
+
+def test_the_outcome_filter_rates_conditions_on_that_outcome(client):
+    """With an outcome chosen, certainty filter, sort and card read that outcome."""
+    fatigue_strong = rated("Fatigue strong", "very_low")
+    for participants in (250, 260):
+        make_finding(
+            condition=fatigue_strong,
+            outcome="fatigue",
+            direction="benefit",
+            participants=participants,
+            study=make_study(design="rct", sample_size=participants),
+        )
+    fatigue_weak = rated("Fatigue weak", "high")
+    make_finding(
+        condition=fatigue_weak,
+        outcome="fatigue",
+        direction="benefit",
+        participants=1,
+        study=make_study(design="case_report", sample_size=1),
+    )
+    rated("Pain only", "high")
+
+    # Without an outcome: each condition's main outcome (pain).
+    assert names(client.get(URL, {"certainty": "high"})) == [
+        "Fatigue weak",
+        "Pain only",
+    ]
+    # With one: only conditions with evidence on it, rated on it.
+    response = client.get(URL, {"outcome": "fatigue"})
+    assert names(response) == ["Fatigue strong", "Fatigue weak"]
+    assert "Fatigue:" in response.content.decode()
+    assert names(client.get(URL, {"outcome": "fatigue", "certainty": "high"})) == [
+        "Fatigue strong"
+    ]
+    assert names(client.get(URL, {"outcome": "fatigue", "ordering": "certainty"})) == [
+        "Fatigue weak",
+        "Fatigue strong",
+    ]
+
+
+def test_the_api_filters_certainty_per_outcome(client):
+    fatigue = rated("Fatigue strong", "very_low")
+    for participants in (250, 260):
+        make_finding(
+            condition=fatigue,
+            outcome="fatigue",
+            direction="benefit",
+            participants=participants,
+            study=make_study(design="rct", sample_size=participants),
+        )
+    rated("Pain only", "high")
+    api = "/api/v1/conditions/"
+    got = client.get(api, {"outcome": "fatigue", "certainty": "high"}).json()
+    assert [row["name"] for row in got["results"]] == ["Fatigue strong"]
+    got = client.get(api, {"certainty": "high"}).json()
+    assert [row["name"] for row in got["results"]] == ["Pain only"]
+    bad = client.get(api, {"outcome": "happiness"})
+    assert bad.status_code == 400
+    assert "outcome" in bad.json()
