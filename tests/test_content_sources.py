@@ -141,6 +141,7 @@ FACTS: dict[str, dict[str, list[Fact]]] = {
             F("before adding LDN", OVERVIEW, "before incorporating LDN"),
         ],
         "ldn-severe-pain-injury-cancer": [
+            F("autoimmune conditions", OVERVIEW),
             F("severe pain", OFF_LABEL, "severe pain, such as that resulting from"),
             F("major injury or from cancer", OFF_LABEL, "major injuries or cancer"),
             F("more traditional treatment", OFF_LABEL, "more traditional forms of"),
@@ -298,7 +299,11 @@ FACTS: dict[str, dict[str, list[Fact]]] = {
                 HOW_IT_WORKS,
                 "glial cells in the central nervous system",
             ),
-            F("sensitive to pain", OFF_LABEL, "maintaining nervous system sensitivity"),
+            F(
+                "maintaining the nervous system's sensitivity",
+                OFF_LABEL,
+                "maintaining nervous system sensitivity",
+            ),
             F("inflammatory chemicals", HOW_IT_WORKS),
             F("contribute to chronic pain", HOW_IT_WORKS),
         ],
@@ -370,7 +375,7 @@ FACTS: dict[str, dict[str, list[Fact]]] = {
             ),
         ],
         "titration": [
-            F("about 1 mg", HOW_IT_WORKS, "(e.g., 1 mg)"),
+            F("for example at 1 mg", HOW_IT_WORKS, "(e.g., 1 mg)"),
             F("increasing it gradually", HOW_IT_WORKS, "gradually increased"),
             F("limit side effects", HOW_IT_WORKS, "minimize side effects"),
         ],
