@@ -76,9 +76,21 @@ def test_it_carries_the_cited_figures_without_invented_identifiers():
     effects = " ".join(Finding.objects.values_list("effect", flat=True))
     assert "37.8%" in effects
     assert "65%" in effects
-    # The sources give no DOI or PMID: none may appear.
+    # The sources give no DOI or PMID: none may appear, except where a record
+    # corrects a citation the source got wrong, and says so in its summary.
     assert not Study.objects.exclude(doi="").exists()
-    assert not Study.objects.filter(pmid__isnull=False).exists()
+    corrected = Study.objects.filter(pmid__isnull=False)
+    assert [(s.slug, s.pmid) for s in corrected] == [
+        ("smith-2014-ldn-improves-active-crohns-disease", 17222320)
+    ]
+    smith = corrected.get()
+    assert "PubMed (PMID 17222320)" in smith.summary
+    assert (smith.year, smith.volume, smith.issue, smith.pages) == (
+        2007,
+        "102",
+        "4",
+        "820-828",
+    )
     younger = Study.objects.get(authors_text__startswith="Younger")
     assert (younger.journal, younger.year, younger.volume, younger.pages) == (
         "Clinical Rheumatology",
