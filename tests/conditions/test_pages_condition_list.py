@@ -105,7 +105,7 @@ def test_it_lists_published_conditions_with_category_headline_and_summary(
 
 def test_the_form_has_human_labels(client, catalogue):
     body = client.get(URL).content.decode()
-    labels = ["Search", "Category", "Certainty of the main finding", "Mechanism"]
+    labels = ["Search", "Category", "Outcome", "Certainty", "Mechanism"]
     for label in [*labels, "Sort by"]:
         assert f">{label}</label>" in body
     assert "(slug)" not in body

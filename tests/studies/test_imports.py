@@ -40,11 +40,7 @@ EXPECTED = {
     ],
     "pubmed-ldn.nbib": [
         ("duplicate", "younger", SAME_TITLE),
-        (
-            "duplicate",
-            "smith",
-            "same title and first author, years 2007 and 2014 (title 100%)",
-        ),
+        ("duplicate", "smith", "same PubMed ID"),
         ("new", None, None),
         ("new", None, None),
         ("duplicate_in_file", 4, "same PubMed ID"),
