@@ -24,6 +24,8 @@ from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
+from ldnsite.editorial.policy import may_preview
+
 logger = logging.getLogger(__name__)
 
 
@@ -118,11 +120,7 @@ class PublishedOrPreviewMixin:
         raise NotImplementedError
 
     def can_preview(self) -> bool:
-        opts = self.base_queryset().model._meta
-        user = self.request.user
-        return user.is_staff and user.has_perm(
-            f"{opts.app_label}.change_{opts.model_name}"
-        )
+        return may_preview(self.request.user, self.base_queryset().model)
 
     def get_queryset(self) -> QuerySet:
         queryset = self.base_queryset()

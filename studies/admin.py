@@ -10,7 +10,9 @@ from ldnsite.editorial.admin import (
     EditorialAdmin,
     HistoryIdsAdmin,
     ReviewDueFilter,
+    StaffTextAdminMixin,
 )
+from ldnsite.editorial.forms import EditorialAdminForm
 from studies.authors import authors_as_lines, parse_authors
 from studies.import_admin import CitationImportAdminMixin
 from studies.models import Finding, Study, StudyMechanism
@@ -45,7 +47,7 @@ class KeywordLinesField(forms.CharField):
         return list(dict.fromkeys(w for w in words if w))
 
 
-class StudyAdminForm(forms.ModelForm):
+class StudyAdminForm(EditorialAdminForm):
     authors = AuthorLinesField(
         required=False,
         help_text=(
@@ -76,7 +78,7 @@ class StudyAdminForm(forms.ModelForm):
         return cleaned
 
 
-class FindingInline(CachedChoicesInlineMixin, admin.StackedInline):
+class FindingInline(StaffTextAdminMixin, CachedChoicesInlineMixin, admin.StackedInline):
     model = Finding
     extra = 1
     fields = (
@@ -162,6 +164,7 @@ class StudyAdmin(CitationImportAdminMixin, EditorialAdmin):
 
 @admin.register(Finding)
 class FindingAdmin(HistoryIdsAdmin):
+    form = EditorialAdminForm  # for its "Reason for this change"
     list_display = (
         "study",
         "condition",
