@@ -32,6 +32,13 @@ class AuthorLinesField(forms.CharField):
         text = super().to_python(value)
         return parse_authors(text)
 
+    def has_changed(self, initial, data):
+        # Compare the authors, not the text: the lines as shown are the initial.
+        try:
+            return self.to_python(self.prepare_value(initial)) != self.to_python(data)
+        except forms.ValidationError:
+            return True
+
 
 class KeywordLinesField(forms.CharField):
     """Keywords as text, one per line (semicolons also separate)."""

@@ -96,7 +96,8 @@ class StaffTextAdminMixin:
     """Text fields clean to LF line endings (`StaffTextField`), in forms and inlines.
 
     A textarea comes back with CRLF: without this, saving a form untouched would
-    rewrite every text field and history would show them all as changed.
+    rewrite every text field and history would show them all as changed (see
+    also `EditorialAdminForm.clean()` for times).
     """
 
     def formfield_for_dbfield(self, db_field, request, **kwargs):

@@ -132,6 +132,7 @@ class StaffWritePermission(DjangoModelPermissions):
     check is made on every request, not when the token is issued.
     """
 
+    authenticated_users_only = False  # reads are open (the schema says so too)
     message = (
         "Writing needs an active staff account with the permission for this "
         "content (the Editor or Reviewer role)."

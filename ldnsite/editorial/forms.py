@@ -1,6 +1,9 @@
-"""Admin form pieces shared by every editorial model: the reason, staff text."""
+"""Admin form pieces shared by every editorial model: the reason, and fields
+that a form saved untouched leaves as they were stored."""
 
 from __future__ import annotations
+
+import datetime
 
 from django import forms
 
@@ -32,3 +35,20 @@ class EditorialAdminForm(forms.ModelForm):
 
     def clean_change_reason(self) -> str:
         return " ".join(self.cleaned_data["change_reason"].split())
+
+    def clean(self):
+        """Keep the stored value of a date and time the form left untouched.
+
+        Times set by the clock (publishing) hold microseconds, which the time
+        box neither shows nor sends back: without this, saving the form would
+        truncate them and history would show the field as changed.
+        """
+        cleaned = super().clean()
+        for name, stored in self.initial.items():
+            if (
+                isinstance(stored, datetime.datetime)
+                and name in cleaned
+                and name not in self.changed_data
+            ):
+                cleaned[name] = stored
+        return cleaned
