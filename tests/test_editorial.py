@@ -617,6 +617,10 @@ def test_a_revert_restores_and_is_recorded_as_a_revert(content, client, request,
     assert str(timezone.localtime(first.history_date).year) in reason
     log = LogEntry.objects.filter(object_id=str(item.pk)).latest("action_time")
     assert log.get_change_message() == reason
+    history = client.get(admin_url(content.model, "history", item.pk))
+    rows = history.content.decode()
+    assert "<td>Reverted</td>" in rows  # the Comment column, not "Changed"
+    assert reason in rows
 
 
 def test_a_revert_keeps_a_typed_reason_too(reviewer_client):

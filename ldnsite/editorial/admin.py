@@ -106,6 +106,9 @@ class StaffTextAdminMixin:
         return super().formfield_for_dbfield(db_field, request, **kwargs)
 
 
+REVERT_PREFIX = "Reverted to version of"
+
+
 def reason_for(request: HttpRequest, form=None, default: str = "") -> str:
     """The history reason of this save: a revert's own, the one typed, or `default`.
 
@@ -116,7 +119,7 @@ def reason_for(request: HttpRequest, form=None, default: str = "") -> str:
     if reverted is not None:
         who = reverted.history_user or "an unknown user"
         reason = (
-            f"Reverted to version of "
+            f"{REVERT_PREFIX} "
             f"{date_format(timezone.localtime(reverted.history_date), 'j M Y H:i')}"
             f" by {who}"
         )
@@ -127,6 +130,10 @@ def reason_for(request: HttpRequest, form=None, default: str = "") -> str:
     if len(reason) > REASON_MAX_LENGTH:
         reason = reason[: REASON_MAX_LENGTH - 1] + "…"
     return reason
+
+
+def _reverted() -> str:
+    return "Reverted"
 
 
 # Row ids are 64-bit: a larger number names no row (and PostgreSQL refuses it).
@@ -183,6 +190,16 @@ class HistoryIdsAdmin(StaffTextAdminMixin, SimpleHistoryAdmin):
             for inline_form in formset.forms:
                 inline_form.instance._change_reason = reason
         super().save_formset(request, form, formset, change)
+
+    def set_history_delta_changes(self, request, historical_records, *args, **kw):
+        """The History page: a revert's row says "Reverted" (not "Changed"), and
+        a row saved without a reason shows none (not "None")."""
+        super().set_history_delta_changes(request, historical_records, *args, **kw)
+        for record in historical_records:
+            reason = record.history_change_reason or ""
+            record.history_change_reason = reason
+            if reason.startswith(REVERT_PREFIX):
+                record.get_history_type_display = _reverted
 
     def log_change(self, request, obj, message):
         if getattr(request, "editorial_revert", None) is not None:
