@@ -1,10 +1,12 @@
-"""Admin behaviour shared by every editorial model: roles, workflow actions, review.
+"""Admin behaviour shared by every editorial model: roles, workflow, review, history.
 
 Who may publish is decided once, by `ldnsite.editorial.policy.can_publish()` (the
 model's custom `publish_<model>` permission), which the API shares. Every write
 path of the admin goes through `save_model()`, which keeps the publishing fields
 unchanged for users without it: the add and change forms, the history "revert"
-form and the actions.
+form and the actions. Each move of the workflow is one `WorkflowStep`, taken by
+its list action and by its change-form button alike. Every save can carry a
+reason (the form's "Reason for this change"), kept in its history row.
 """
 
 from __future__ import annotations
@@ -109,8 +111,8 @@ class StaffTextAdminMixin:
 REVERT_PREFIX = "Reverted to version of"
 
 
-def reason_for(request: HttpRequest, form=None, default: str = "") -> str:
-    """The history reason of this save: a revert's own, the one typed, or `default`.
+def reason_for(request: HttpRequest, form=None) -> str:
+    """The history reason of this save: a revert's own and the one typed.
 
     Both are kept when a revert is given a reason, within the column's length.
     """
@@ -126,7 +128,7 @@ def reason_for(request: HttpRequest, form=None, default: str = "") -> str:
         if typed:
             reason = f"{reason}: {typed}"
     else:
-        reason = typed or default
+        reason = typed
     if len(reason) > REASON_MAX_LENGTH:
         reason = reason[: REASON_MAX_LENGTH - 1] + "…"
     return reason
