@@ -9,7 +9,6 @@ import logging
 import re
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.http import (
     HttpResponse,
     HttpResponseRedirect,
@@ -23,8 +22,6 @@ from django.views import defaults
 from django.views.decorators.http import require_safe
 from django_filters.views import FilterView
 from drf_spectacular.views import SpectacularSwaggerSplitView
-
-from ldnsite.editorial.policy import may_preview
 
 logger = logging.getLogger(__name__)
 
@@ -107,33 +104,6 @@ def api_docs(request, *args, **kwargs):
             "style-src": [*policy["style-src"], *hashes],
         }
     return response
-
-
-class PublishedOrPreviewMixin:
-    """Detail pages show published items; staff who may change one can preview it.
-
-    Subclasses give `base_queryset()`; everyone else gets a 404 for anything
-    `.published()` excludes.
-    """
-
-    def base_queryset(self) -> QuerySet:
-        raise NotImplementedError
-
-    def can_preview(self) -> bool:
-        return may_preview(self.request.user, self.base_queryset().model)
-
-    def get_queryset(self) -> QuerySet:
-        queryset = self.base_queryset()
-        return queryset if self.can_preview() else queryset.published()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        obj = self.object
-        context["is_preview"] = (
-            self.can_preview()
-            and not type(obj).objects.published().filter(pk=obj.pk).exists()
-        )
-        return context
 
 
 class FilteredListView(FilterView):
