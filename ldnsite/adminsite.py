@@ -6,13 +6,10 @@ import functools
 
 from django.apps import apps
 from django.contrib import admin
-from django.contrib.admin.apps import AdminConfig
 from django.http import HttpResponseBadRequest
 from django.urls import reverse
 
-
-class LDNAdminConfig(AdminConfig):
-    default_site = "ldnsite.adminsite.LDNAdminSite"
+from ldnsite.editorial.models import EditorialModel
 
 
 class LDNAdminSite(admin.AdminSite):
@@ -22,10 +19,6 @@ class LDNAdminSite(admin.AdminSite):
 
     def review_overdue(self, request) -> list[dict]:
         """Overdue reviews per editorial model the user may view (one query each)."""
-        from ldnsite.editorial.models import (
-            EditorialModel,  # models load after this module
-        )
-
         rows = []
         for model in apps.get_models():
             if not issubclass(model, EditorialModel) or model not in self._registry:

@@ -1,6 +1,19 @@
 from django.apps import AppConfig
+from django.contrib.admin import apps as admin_apps
 
 
 class LDNSiteConfig(AppConfig):
     name = "ldnsite"
     verbose_name = "LDN site"
+    default = True
+
+
+class LDNAdminConfig(admin_apps.AdminConfig):
+    """Django's admin with our site (`ldnsite.adminsite.LDNAdminSite`).
+
+    Here, not in `adminsite.py`: app configs are imported before any model, and
+    the site's module imports models.
+    """
+
+    default = False
+    default_site = "ldnsite.adminsite.LDNAdminSite"

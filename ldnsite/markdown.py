@@ -1,4 +1,4 @@
-"""Staff-written Markdown to safe HTML: Python-Markdown, then the nh3 sanitiser.
+"""Staff-written text: line endings on input, Markdown to safe HTML on output.
 
 Python-Markdown passes raw HTML and `javascript:` links through; nh3 removes
 scripts, event-handler attributes and any URL scheme but http, https and mailto.
@@ -17,6 +17,15 @@ ALLOWED_TAGS = {
 }  # fmt: skip
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "abbr": {"title"}, "th": {"scope"}}
 URL_SCHEMES = {"http", "https", "mailto"}
+
+
+def normalise_newlines(text: str) -> str:
+    """Line endings as stored: LF. Browsers send a textarea with CRLF, so a form
+    saved untouched would otherwise differ from the stored text (and history
+    would show the field as changed). The admin's text fields
+    (`ldnsite.editorial.forms.StaffTextField`) and the API's
+    (`ldnsite.rest.StaffTextField`) clean with it."""
+    return text.replace("\r\n", "\n").replace("\r", "\n") if text else text
 
 
 def render_markdown(text: str) -> SafeString:

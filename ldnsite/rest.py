@@ -12,6 +12,7 @@ import re
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import ValidationError as DjangoValidationError
+from django.db import models
 from django.db.models import ProtectedError
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
 from drf_spectacular.openapi import AutoSchema as SpectacularAutoSchema
@@ -26,6 +27,8 @@ from rest_framework.exceptions import APIException
 from rest_framework.permissions import AllowAny, DjangoModelPermissions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
+
+from ldnsite.markdown import normalise_newlines
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
 # Primary keys are 64-bit: a longer number cannot name a row (and must not reach
@@ -90,11 +93,24 @@ class PrimaryKeyRelatedField(serializers.PrimaryKeyRelatedField):
         return super().to_internal_value(data)
 
 
+class StaffTextField(serializers.CharField):
+    """A model's text field, stored with LF line endings (`normalise_newlines`)."""
+
+    def to_internal_value(self, data):
+        return normalise_newlines(super().to_internal_value(data))
+
+
 class ModelValidationMixin:
     """Run the model's own `full_clean()` (fields, `clean()`, constraints) on writes.
 
-    Errors come back as 400 with the model's messages, keyed by field.
+    Errors come back as 400 with the model's messages, keyed by field. The
+    model's text fields are `StaffTextField`s (LF line endings), as in the admin.
     """
+
+    serializer_field_mapping = {
+        **serializers.ModelSerializer.serializer_field_mapping,
+        models.TextField: StaffTextField,
+    }
 
     def validate(self, attrs):
         attrs = super().validate(attrs)

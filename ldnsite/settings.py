@@ -146,7 +146,7 @@ INSTALLED_APPS = [
     # Project wiring: the admin site with its review dashboard, site-wide
     # commands and static files. Not a content app.
     "ldnsite",
-    "ldnsite.adminsite.LDNAdminConfig",
+    "ldnsite.apps.LDNAdminConfig",
     "django.contrib.auth",
     "django.contrib.contenttypes",
     "django.contrib.sessions",

@@ -9,7 +9,6 @@ import logging
 import re
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.http import (
     HttpResponse,
     HttpResponseRedirect,
@@ -105,37 +104,6 @@ def api_docs(request, *args, **kwargs):
             "style-src": [*policy["style-src"], *hashes],
         }
     return response
-
-
-class PublishedOrPreviewMixin:
-    """Detail pages show published items; staff who may change one can preview it.
-
-    Subclasses give `base_queryset()`; everyone else gets a 404 for anything
-    `.published()` excludes.
-    """
-
-    def base_queryset(self) -> QuerySet:
-        raise NotImplementedError
-
-    def can_preview(self) -> bool:
-        opts = self.base_queryset().model._meta
-        user = self.request.user
-        return user.is_staff and user.has_perm(
-            f"{opts.app_label}.change_{opts.model_name}"
-        )
-
-    def get_queryset(self) -> QuerySet:
-        queryset = self.base_queryset()
-        return queryset if self.can_preview() else queryset.published()
-
-    def get_context_data(self, **kwargs):
-        context = super().get_context_data(**kwargs)
-        obj = self.object
-        context["is_preview"] = (
-            self.can_preview()
-            and not type(obj).objects.published().filter(pk=obj.pk).exists()
-        )
-        return context
 
 
 class FilteredListView(FilterView):

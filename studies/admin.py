@@ -10,7 +10,9 @@ from ldnsite.editorial.admin import (
     EditorialAdmin,
     HistoryIdsAdmin,
     ReviewDueFilter,
+    StaffTextAdminMixin,
 )
+from ldnsite.editorial.forms import EditorialAdminForm
 from studies.authors import authors_as_lines, parse_authors
 from studies.import_admin import CitationImportAdminMixin
 from studies.models import Finding, Study, StudyMechanism
@@ -30,6 +32,13 @@ class AuthorLinesField(forms.CharField):
         text = super().to_python(value)
         return parse_authors(text)
 
+    def has_changed(self, initial, data):
+        # Compare the authors, not the text: the lines as shown are the initial.
+        try:
+            return self.to_python(self.prepare_value(initial)) != self.to_python(data)
+        except forms.ValidationError:
+            return True
+
 
 class KeywordLinesField(forms.CharField):
     """Keywords as text, one per line (semicolons also separate)."""
@@ -45,7 +54,7 @@ class KeywordLinesField(forms.CharField):
         return list(dict.fromkeys(w for w in words if w))
 
 
-class StudyAdminForm(forms.ModelForm):
+class StudyAdminForm(EditorialAdminForm):
     authors = AuthorLinesField(
         required=False,
         help_text=(
@@ -76,7 +85,7 @@ class StudyAdminForm(forms.ModelForm):
         return cleaned
 
 
-class FindingInline(CachedChoicesInlineMixin, admin.StackedInline):
+class FindingInline(StaffTextAdminMixin, CachedChoicesInlineMixin, admin.StackedInline):
     model = Finding
     extra = 1
     fields = (
@@ -162,6 +171,7 @@ class StudyAdmin(CitationImportAdminMixin, EditorialAdmin):
 
 @admin.register(Finding)
 class FindingAdmin(HistoryIdsAdmin):
+    form = EditorialAdminForm  # for its "Reason for this change"
     list_display = (
         "study",
         "condition",

@@ -14,6 +14,7 @@ from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.permissions import BasePermission
 from rest_framework.response import Response
 
+from ldnsite.editorial.policy import may_preview
 from studies.citation_formats import (
     FORMATS,
     MAX_FILE_BYTES,
@@ -29,6 +30,7 @@ from studies.imports import (
     citations_import,
     citations_preview,
 )
+from studies.models import Study
 from studies.serializers import AuthorSerializer
 
 
@@ -42,7 +44,7 @@ class CanImportStudies(BasePermission):
         return bool(
             user
             and user.is_authenticated
-            and user.is_staff
+            and may_preview(user, Study)
             and user.has_perm("studies.add_study")
         )
 

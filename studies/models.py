@@ -16,7 +16,7 @@ from simple_history.models import HistoricalRecords
 
 from conditions.models import DOSE_FIELD, Condition, Mechanism, Outcome
 from ldnsite.editorial.models import EditorialModel, EditorialQuerySet
-from ldnsite.editorial.policy import published_q
+from ldnsite.editorial.policy import Status, published_q
 from studies.authors import authors_line, validate_authors
 from studies.evidence import (
     BodyDirection,
@@ -144,6 +144,7 @@ RISK_OF_BIAS_HELP = (
 STUDY_EVIDENCE_FIELDS = (
     "status",
     "published_at",
+    "unpublish_at",
     "design",
     "sample_size",
     "comparator",
@@ -657,8 +658,9 @@ class EvidenceSummaryManager(models.Manager):
         The one write path of the summaries: finding and study saves and
         deletes, queryset updates, bulk inserts, the content loader and the
         `recompute_evidence` command all call it, inside their own transaction.
-        It counts studies public *now*; a study scheduled for later is counted
-        when the command runs after its time (see `due_condition_ids`).
+        It counts studies public *now*; a study scheduled to appear or
+        disappear later is counted (or dropped) when `recompute_evidence --due`
+        runs after its time (see `due_condition_ids`).
         Three queries: the findings, the delete, the insert.
         """
         ids = {int(i) for i in condition_ids if i is not None}
@@ -705,8 +707,9 @@ class EvidenceSummaryManager(models.Manager):
             return self.recompute(ids)
 
     def due_condition_ids(self, now=None) -> set[int]:
-        """Conditions with a study that became public after their summaries were
-        computed (a scheduled publication whose time has come)."""
+        """Conditions with a study that became public, or stopped being public,
+        after their summaries were computed: a scheduled publication or
+        unpublication (`SCHEDULE_FIELDS`) whose time has come. Two queries."""
         now = now or timezone.now()
         computed = dict(
             self.order_by()
@@ -715,16 +718,27 @@ class EvidenceSummaryManager(models.Manager):
             .values_list("condition_id", "at")
         )
         due = set()
-        public = (
-            Finding.objects.filter(published_q("study__"))
+        moments = (
+            Finding.objects.filter(
+                study__status=Status.PUBLISHED, study__published_at__isnull=False
+            )
             .order_by()
             .values("condition_id")
-            .annotate(latest=models.Max("study__published_at"))
-            .values_list("condition_id", "latest")
+            .annotate(
+                appeared=models.Max(
+                    "study__published_at", filter=published_q("study__", now)
+                ),
+                disappeared=models.Max(
+                    "study__unpublish_at", filter=Q(study__unpublish_at__lte=now)
+                ),
+            )
+            .values_list("condition_id", "appeared", "disappeared")
         )
-        for condition_id, latest in public:
+        for condition_id, appeared, disappeared in moments:
             at = computed.get(condition_id)
-            if at is None or latest > at:
+            if appeared is not None and (at is None or appeared > at):
+                due.add(condition_id)
+            if disappeared is not None and at is not None and disappeared > at:
                 due.add(condition_id)
         return due
 
@@ -733,8 +747,8 @@ class EvidenceSummary(models.Model):
     """The stored rating of one body of evidence: one condition × one outcome.
 
     Derived data, written only by `EvidenceSummary.objects.recompute()` whenever
-    a finding, a study or the clock (scheduled publication, through the
-    `recompute_evidence` command) changes it; pages, the API, filters and sorts
+    a finding, a study or the clock (scheduled publication or unpublication,
+    through `recompute_evidence --due`) changes it; pages, the API, filters and sorts
     read these rows instead of grading per request.
     """
 

@@ -10,6 +10,7 @@ from conditions.models import Condition, Mechanism
 from ldnsite.editorial.api import (
     EDITORIAL_FIELDS,
     EDITORIAL_READ_ONLY,
+    ChangeReasonMixin,
     EditorialSerializer,
 )
 from ldnsite.rest import (
@@ -205,7 +206,9 @@ class StudySerializer(EditorialSerializer):
         return MechanismRefSerializer(mechanisms, many=True, context=self.context).data
 
 
-class FindingSerializer(ModelValidationMixin, serializers.ModelSerializer):
+class FindingSerializer(
+    ChangeReasonMixin, ModelValidationMixin, serializers.ModelSerializer
+):
     """A finding with its study and condition; written with `study_id` and
     `condition_slug`."""
 
@@ -241,6 +244,7 @@ class FindingSerializer(ModelValidationMixin, serializers.ModelSerializer):
             "evidence_level",
             "created_at",
             "updated_at",
+            "reason",
         )
         read_only_fields = ("created_at", "updated_at")
         validators = []  # The model's own constraint check runs in `validate()`.

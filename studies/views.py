@@ -11,7 +11,8 @@ from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
 from ldnsite.editorial.policy import published_q
-from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
+from ldnsite.editorial.views import PublishedOrPreviewMixin
+from ldnsite.views import FilteredListView
 from studies import evidence
 from studies.authors import natural_name
 from studies.evidence_map import SYMBOLS, direction_counts, evidence_map

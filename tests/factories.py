@@ -157,4 +157,9 @@ HIDDEN_STATES = {
         "status": Status.PUBLISHED,
         "published_at": timezone.now() + datetime.timedelta(days=30),
     },
+    "unpublished": {
+        "status": Status.PUBLISHED,
+        "published_at": timezone.now() - datetime.timedelta(days=30),
+        "unpublish_at": timezone.now() - datetime.timedelta(days=1),
+    },
 }

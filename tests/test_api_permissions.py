@@ -165,6 +165,7 @@ def _publishing_changes():
         ("status", Status.PUBLISHED),
         ("status", Status.ARCHIVED),
         ("published_at", (now - datetime.timedelta(days=2)).isoformat()),
+        ("unpublish_at", (now + datetime.timedelta(days=2)).isoformat()),
         ("last_reviewed", "2026-02-01"),
         ("next_review_due", "2099-02-01"),
     ]
@@ -204,7 +205,7 @@ def test_an_editor_may_send_publishing_fields_unchanged(api_as, editor, endpoint
     current = api_as(editor).get(_url(endpoint, obj)).json()
     unchanged = {
         k: current[k]
-        for k in ("status", "published_at", "last_reviewed", "next_review_due")
+        for k in ("status", "published_at", "unpublish_at", "last_reviewed")
     }
     response = api_as(editor).patch(_url(endpoint, obj), unchanged, format="json")
     assert response.status_code == 200, response.content

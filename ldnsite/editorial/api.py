@@ -16,11 +16,14 @@ from drf_spectacular.utils import (
 )
 from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
+from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
+from simple_history.utils import update_change_reason
 
-from ldnsite.editorial.models import EditorialModel
+from ldnsite.editorial.models import REASON_MAX_LENGTH, EditorialModel
 from ldnsite.editorial.policy import (
     PUBLISHING_FIELDS,
     can_publish,
+    may_preview,
     refused_publishing_changes,
 )
 from ldnsite.rest import (
@@ -54,7 +57,38 @@ class ReviewerField(serializers.Field):
         return reviewer_credit(user)
 
 
-class EditorialSerializer(ModelValidationMixin, serializers.ModelSerializer):
+class ChangeReasonMixin(serializers.Serializer):
+    """A write-only `reason`, stored as the change reason of the history row the
+    write leaves (what the admin form's "Reason for this change" does)."""
+
+    reason = serializers.CharField(
+        write_only=True,
+        required=False,
+        allow_blank=True,
+        max_length=REASON_MAX_LENGTH,
+        help_text=(
+            "Why this change is made, kept in the item's history (not shown to "
+            "the public). Optional."
+        ),
+    )
+
+    def create(self, validated_data):
+        reason = validated_data.pop("reason", "")
+        instance = super().create(validated_data)
+        if reason:
+            update_change_reason(instance, reason)
+        return instance
+
+    def update(self, instance, validated_data):
+        reason = validated_data.pop("reason", "")
+        if reason:
+            instance._change_reason = reason
+        return super().update(instance, validated_data)
+
+
+class EditorialSerializer(
+    ChangeReasonMixin, ModelValidationMixin, serializers.ModelSerializer
+):
     """A writable editorial model with the admin's publishing rule.
 
     Without the `publish_<model>` permission, a write that would change a
@@ -83,21 +117,48 @@ class EditorialSerializer(ModelValidationMixin, serializers.ModelSerializer):
         return super().validate(attrs)
 
 
-EDITORIAL_FIELDS = (*PUBLISHING_FIELDS, "created_at", "updated_at")
+EDITORIAL_FIELDS = (*PUBLISHING_FIELDS, "created_at", "updated_at", "reason")
 EDITORIAL_READ_ONLY = ("reviewed_by", "created_at", "updated_at")
 
 
 # --- Views -----------------------------------------------------------------------
 
 
+class StaffWritePermission(DjangoModelPermissions):
+    """Anyone reads; a write needs `may_preview()` (an active staff member) and
+    the model permission of the method (add, change, delete).
+
+    A token keeps working after "staff status" or "active" is unticked, so the
+    check is made on every request, not when the token is issued.
+    """
+
+    authenticated_users_only = False  # reads are open (the schema says so too)
+    message = (
+        "Writing needs an active staff account with the permission for this "
+        "content (the Editor or Reviewer role)."
+    )
+
+    def has_permission(self, request, view) -> bool:
+        if request.method in SAFE_METHODS:
+            return True
+        user = request.user
+        if not (user and user.is_authenticated):
+            return False
+        return may_preview(user, view.get_model()) and super().has_permission(
+            request, view
+        )
+
+
 class EditorialViewSet(viewsets.ModelViewSet):
     """List, detail and staff writes for one model.
 
-    Anonymous users and users without the change permission see only what
-    `published_querysets()` returns; staff with the change permission also see
-    drafts, items in review, archived and scheduled ones (to edit them).
+    Everyone sees what `.published()` returns; users whom `may_preview()`
+    allows (active staff with the model's view or change permission) also see
+    drafts, items in review, archived and scheduled ones (to edit them). Writes
+    need the same, plus the method's model permission (`StaffWritePermission`).
     """
 
+    permission_classes = [StaffWritePermission]
     lookup_value_regex = "[^/]+"
     http_method_names = ["get", "post", "put", "patch", "delete", "head", "options"]
 
@@ -111,8 +172,7 @@ class EditorialViewSet(viewsets.ModelViewSet):
         return queryset
 
     def can_preview(self) -> bool:
-        opts = self.get_model()._meta
-        return self.request.user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
+        return may_preview(self.request.user, self.get_model())
 
     def get_model(self):
         return self.get_serializer_class().Meta.model

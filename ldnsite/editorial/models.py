@@ -12,6 +12,9 @@ from django.utils import timezone
 
 from ldnsite.editorial.policy import Status, published_q
 
+# The length of a history row's change reason (django-simple-history's column).
+REASON_MAX_LENGTH = 100
+
 
 def add_months(day: datetime.date, months: int) -> datetime.date:
     """The same day `months` later, clamped to the month's end (31 Jan → 28 Feb)."""
@@ -46,6 +49,15 @@ class EditorialModel(models.Model):
         blank=True,
         help_text="Visible to the public from this moment. A future date schedules it.",
     )
+    unpublish_at = models.DateTimeField(
+        "unpublish at",
+        null=True,
+        blank=True,
+        help_text=(
+            "Hidden from the public from this moment (it stays published here). "
+            "Empty: no end."
+        ),
+    )
     last_reviewed = models.DateField(null=True, blank=True)
     next_review_due = models.DateField(null=True, blank=True, db_index=True)
     reviewed_by = models.ForeignKey(
@@ -73,6 +85,15 @@ class EditorialModel(models.Model):
                 violation_error_message="A published item needs a publication date.",
             ),
             models.CheckConstraint(
+                condition=Q(unpublish_at__isnull=True)
+                | Q(published_at__isnull=True)
+                | Q(unpublish_at__gt=models.F("published_at")),
+                name=f"{prefix}_unpublish_after_publish",
+                violation_error_message=(
+                    "The unpublishing time must come after the publication time."
+                ),
+            ),
+            models.CheckConstraint(
                 condition=Q(last_reviewed__isnull=True)
                 | Q(next_review_due__isnull=True)
                 | Q(next_review_due__gte=models.F("last_reviewed")),
@@ -97,9 +118,14 @@ class EditorialModel(models.Model):
         )
 
     def mark_published(self, *, when: datetime.datetime | None = None) -> None:
+        """Publish; an unpublishing time already passed is cleared (else it
+        would stay hidden)."""
+        now = timezone.now()
         self.status = Status.PUBLISHED
         if self.published_at is None or when is not None:
-            self.published_at = when or timezone.now()
+            self.published_at = when or now
+        if self.unpublish_at is not None and self.unpublish_at <= now:
+            self.unpublish_at = None
 
     def mark_reviewed(self, *, user, today: datetime.date | None = None) -> None:
         today = today or timezone.localdate()

@@ -7,10 +7,12 @@ alike. `published_q()` is the one place that says what the public may see;
 
 from __future__ import annotations
 
+import datetime
+from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import models
-from django.db.models import Q
+from django.db.models import Min, Model, Q
 from django.utils import timezone
 
 if TYPE_CHECKING:
@@ -28,23 +30,56 @@ class Status(models.TextChoices):
 PUBLISHING_FIELDS = (
     "status",
     "published_at",
+    "unpublish_at",
     "last_reviewed",
     "next_review_due",
     "reviewed_by",
 )
 
 
-def published_q(prefix: str = "") -> Q:
-    """Published, and the publication date has come (so scheduling needs no worker).
+# The moments at which an item appears to or disappears from the public.
+SCHEDULE_FIELDS = ("published_at", "unpublish_at")
 
-    `prefix` reaches through a relation, e.g. `published_q("study__")`.
+
+def published_q(prefix: str = "", now: datetime.datetime | None = None) -> Q:
+    """Published, the publication time has come and the unpublishing time has not.
+
+    Both times are compared with the clock at query time, so scheduled
+    publishing and unpublishing need no worker. `prefix` reaches through a
+    relation, e.g. `published_q("study__")`.
     """
+    now = now or timezone.now()
     return Q(
         **{
             f"{prefix}status": Status.PUBLISHED,
-            f"{prefix}published_at__lte": timezone.now(),
+            f"{prefix}published_at__lte": now,
         }
+    ) & (
+        Q(**{f"{prefix}unpublish_at__isnull": True})
+        | Q(**{f"{prefix}unpublish_at__gt": now})
     )
+
+
+def next_scheduled_change(
+    models: Iterable[type[Model]], now: datetime.datetime | None = None
+) -> datetime.datetime | None:
+    """The earliest moment after `now` at which a published item of `models`
+    is scheduled to appear or disappear (`SCHEDULE_FIELDS`), or None.
+
+    What the public sees changes at that moment with no write, so whatever
+    stores pages must expire by then. One query per model.
+    """
+    now = now or timezone.now()
+    moments = []
+    for model in models:
+        found = model._default_manager.filter(status=Status.PUBLISHED).aggregate(
+            **{
+                name: Min(name, filter=Q(**{f"{name}__gt": now}))
+                for name in SCHEDULE_FIELDS
+            }
+        )
+        moments += [moment for moment in found.values() if moment is not None]
+    return min(moments, default=None)
 
 
 def can_publish(user, model: type[models.Model]) -> bool:
@@ -54,6 +89,22 @@ def can_publish(user, model: type[models.Model]) -> bool:
     """
     opts = model._meta
     return user.has_perm(f"{opts.app_label}.publish_{opts.model_name}")
+
+
+def may_preview(user, model: type[Model]) -> bool:
+    """Whether `user` may see the model's items the public may not (drafts, items
+    in review, scheduled or archived ones), and write them through the API.
+
+    An active staff member holding the model's view or change permission: the
+    one preview rule of the pages and the API. Unticking "staff status" or
+    "active" revokes it at once, whatever the groups or the API token.
+    """
+    if not (user.is_active and user.is_staff):
+        return False
+    opts = model._meta
+    return user.has_perm(f"{opts.app_label}.change_{opts.model_name}") or (
+        user.has_perm(f"{opts.app_label}.view_{opts.model_name}")
+    )
 
 
 def keep_publishing_fields(obj: EditorialModel) -> None:

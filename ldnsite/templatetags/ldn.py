@@ -7,6 +7,11 @@ from django.utils.safestring import mark_safe
 
 from ldnsite.markdown import render_markdown
 from ldnsite.staff import reviewer_credit
+from studies.evidence import (
+    BODY_DIRECTION_SYMBOLS,
+    CERTAINTY_SYMBOLS,
+    DIRECTION_SYMBOLS,
+)
 
 register = template.Library()
 
@@ -24,24 +29,18 @@ def markdown_filter(text: str):
 @register.filter(name="direction_symbol")
 def direction_symbol(direction: str) -> str:
     """The symbol beside a direction's word: `{{ f.direction|direction_symbol }}`."""
-    from studies.evidence import DIRECTION_SYMBOLS
-
     return DIRECTION_SYMBOLS.get(direction, "")
 
 
 @register.filter(name="body_direction_symbol")
 def body_direction_symbol(direction: str) -> str:
     """The symbol of a body of evidence's direction (benefit, no clear benefit …)."""
-    from studies.evidence import BODY_DIRECTION_SYMBOLS
-
     return BODY_DIRECTION_SYMBOLS.get(direction, "")
 
 
 @register.filter(name="certainty_symbol")
 def certainty_symbol(certainty: str) -> str:
     """Filled dots for a certainty (●●○○ low), always shown beside its word."""
-    from studies.evidence import CERTAINTY_SYMBOLS
-
     return CERTAINTY_SYMBOLS.get(certainty, "")
 
 

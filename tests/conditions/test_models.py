@@ -13,39 +13,12 @@ from studies.evidence import Direction
 from studies.models import Finding
 from tests.factories import (
     make_condition,
-    make_faq,
     make_finding,
     make_mechanism,
     make_study,
-    make_term,
 )
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.mark.parametrize(
-    "make", [make_condition, make_mechanism, make_study, make_faq, make_term]
-)
-def test_published_hides_drafts_review_archived_and_scheduled_items(make):
-    public = make()
-    hidden = [
-        make(status=Status.DRAFT, published_at=None),
-        make(status=Status.IN_REVIEW, published_at=None),
-        make(status=Status.ARCHIVED),
-        make(published_at=timezone.now() + datetime.timedelta(hours=1)),
-    ]
-    model = type(public)
-    assert list(model.objects.published()) == [public]
-    assert not model.objects.published().filter(pk__in=[h.pk for h in hidden]).exists()
-
-
-def test_scheduled_item_appears_once_its_time_has_come():
-    soon = make_condition(published_at=timezone.now() + datetime.timedelta(seconds=1))
-    assert not Condition.objects.published().filter(pk=soon.pk).exists()
-    Condition.objects.filter(pk=soon.pk).update(
-        published_at=timezone.now() - datetime.timedelta(seconds=1)
-    )
-    assert Condition.objects.published().filter(pk=soon.pk).exists()
 
 
 def test_finding_is_public_only_when_study_and_condition_are():

@@ -30,7 +30,6 @@ from tests.factories import (
     make_condition,
     make_finding,
     make_mechanism,
-    make_staff,
     make_study,
 )
 from tests.queries import count_queries, queries_at_5_and_50
@@ -125,22 +124,6 @@ def test_editor_adds_a_study_with_a_finding_as_draft(editor_client, editor):
     assert finding.history.get().history_user == editor
 
 
-def test_editor_change_cannot_alter_publishing_fields(editor_client):
-    study = make_study(
-        status=Status.IN_REVIEW,
-        published_at=None,
-        last_reviewed=None,
-        next_review_due=None,
-    )
-    before = publishing_state(study)
-
-    response = post_study(editor_client, study, summary="Edited.", **PUBLISH_ATTEMPT)
-
-    assert response.status_code == 302, form_errors(response)
-    assert publishing_state(study) == before
-    assert study.summary == "Edited."
-
-
 def test_editor_edits_findings_inline_but_not_the_publishing_fields(editor_client):
     study = make_study()
     finding = make_finding(study=study, effect="Old effect.")
@@ -184,39 +167,6 @@ def test_editor_cannot_publish_a_study_by_action(editor_client, action):
     assert study.history.count() == 1
 
 
-def test_editor_submits_a_study_for_review(editor_client, editor):
-    study = make_study(status=Status.DRAFT, published_at=None)
-
-    response = run_action(editor_client, Study, "submit_for_review", study)
-
-    assert response.status_code == 302
-    assert publishing_state(study)[0] == Status.IN_REVIEW
-    assert study.history.count() == 2
-    assert study.history.latest().history_user == editor
-
-
-def test_editor_revert_to_a_published_study_version_does_not_publish(editor_client):
-    study = make_study(title="Published title")
-    published_version = study.history.get()
-    study.status = Status.DRAFT
-    study.title = "Draft title"
-    study.save()
-    before = publishing_state(study)
-    url = reverse(
-        "admin:studies_study_simple_history",
-        args=[study.pk, published_version.history_id],
-    )
-
-    response = editor_client.post(
-        url, admin_form_data(editor_client.get(url), **PUBLISH_ATTEMPT)
-    )
-
-    assert response.status_code == 302, form_errors(response)
-    assert publishing_state(study) == before
-    assert study.title == "Published title"
-    assert not Study.objects.published().filter(pk=study.pk).exists()
-
-
 def test_editor_cannot_delete_studies_or_findings(editor_client):
     finding = make_finding()
     study = finding.study
@@ -253,36 +203,6 @@ def test_reviewer_publishes_a_study_by_form(reviewer_client):
     assert before <= published_at <= timezone.now()
 
 
-def test_reviewer_publishes_studies_by_action(reviewer_client, reviewer):
-    studies = [
-        make_study(status=Status.IN_REVIEW, published_at=None),
-        make_study(status=Status.DRAFT, published_at=None),
-    ]
-    make_finding(study=studies[0])  # the finding count annotation is in play
-    before = timezone.now()
-
-    response = run_action(reviewer_client, Study, "publish", *studies, follow=True)
-
-    assert "2 studies published." in messages_of(response)
-    for study in studies:
-        status, published_at, *_ = publishing_state(study)
-        assert status == Status.PUBLISHED
-        assert before <= published_at <= timezone.now()
-        assert study.history.count() == 2
-        assert study.history.latest().history_user == reviewer
-        assert study.history.latest().history_change_reason == "Published"
-
-
-def test_reviewer_archives_studies_by_action(reviewer_client, reviewer):
-    study = make_study()
-
-    run_action(reviewer_client, Study, "archive", study)
-
-    assert publishing_state(study)[0] == Status.ARCHIVED
-    assert study.history.count() == 2
-    assert study.history.latest().history_user == reviewer
-
-
 @pytest.mark.parametrize("months", [12, 6])
 def test_reviewer_marks_studies_reviewed_today(
     reviewer_client, reviewer, settings, months
@@ -302,47 +222,6 @@ def test_reviewer_marks_studies_reviewed_today(
 
 
 # --- history -----------------------------------------------------------------
-
-
-@pytest.mark.parametrize("role", ["Editor", "Reviewer"])
-def test_admin_edit_of_a_study_leaves_one_history_row_naming_the_user(client, db, role):
-    user = make_staff("someone", role=role)
-    client.force_login(user)
-    study = make_study(summary="Old.")
-    make_finding(study=study)
-    StudyMechanism.objects.create(study=study, mechanism=make_mechanism())
-
-    response = post_study(client, study, summary="New.")
-
-    assert response.status_code == 302, form_errors(response)
-    assert study.history.count() == 2
-    latest = study.history.latest()
-    assert (latest.summary, latest.history_type, latest.history_user) == (
-        "New.",
-        "~",
-        user,
-    )
-
-
-@pytest.mark.parametrize("who", ["reviewer", "superuser"])
-def test_revert_form_restores_an_earlier_study_summary(client, request, who):
-    user = request.getfixturevalue(who)
-    client.force_login(user)
-    study = make_study(summary="First summary.", sample_size=20)
-    first = study.history.get()
-    study.summary = "Second summary."
-    study.sample_size = 40
-    study.save()
-    url = reverse(
-        "admin:studies_study_simple_history", args=[study.pk, first.history_id]
-    )
-
-    response = client.post(url, admin_form_data(client.get(url)))
-
-    assert response.status_code == 302, form_errors(response)
-    study.refresh_from_db()
-    assert (study.summary, study.sample_size) == ("First summary.", 20)
-    assert study.history.latest().history_user == user
 
 
 # --- delete protection -------------------------------------------------------

@@ -66,6 +66,28 @@ def test_scheduled_studies_count_once_their_time_has_come(db):
         assert EvidenceSummary.objects.due_condition_ids() == set()
 
 
+def test_scheduled_unpublishing_drops_studies_once_its_time_has_come(db):
+    condition = make_condition()
+    later = timezone.now() + datetime.timedelta(days=2)
+    make_finding(condition=condition, study=make_study(sample_size=50))
+    make_finding(
+        condition=condition,
+        study=make_study(sample_size=500, unpublish_at=later),
+        direction="no_effect",
+    )
+    row = EvidenceSummary.objects.get(condition=condition)
+    assert (row.studies, row.direction) == (2, "no_clear_benefit"), "still public"
+    assert EvidenceSummary.objects.due_condition_ids() == set()
+    with mock.patch(
+        "django.utils.timezone.now", return_value=later + datetime.timedelta(hours=1)
+    ):
+        assert EvidenceSummary.objects.due_condition_ids() == {condition.pk}
+        call_command("recompute_evidence", "--due", stdout=open("/dev/null", "w"))
+        row = EvidenceSummary.objects.get(condition=condition)
+        assert (row.studies, row.direction) == (1, "benefit")
+        assert EvidenceSummary.objects.due_condition_ids() == set()
+
+
 def test_the_command_rebuilds_every_summary(db):
     make_finding(study=make_study(sample_size=30))
     expected = stored()

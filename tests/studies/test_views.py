@@ -102,8 +102,8 @@ def test_the_list_shows_each_study_with_its_facts_and_directions(client, library
 
 
 def test_the_form_has_human_labels_and_published_conditions_only(client, library):
-    for fields in HIDDEN_STATES.values():
-        make_condition(name="Hidden condition", slug=f"h-{fields['status']}", **fields)
+    for state, fields in HIDDEN_STATES.items():
+        make_condition(name="Hidden condition", slug=f"h-{state}", **fields)
     response = client.get(LIST_URL)
     body = response.content.decode()
     for label in [
