@@ -11,6 +11,7 @@ from ldnsite.editorial.admin import (
     HistoryIdsAdmin,
     ReviewDueFilter,
 )
+from ldnsite.editorial.review import PendingChildAdminMixin
 from studies.authors import authors_as_lines, parse_authors
 from studies.import_admin import CitationImportAdminMixin
 from studies.models import Finding, Study, StudyMechanism
@@ -161,7 +162,7 @@ class StudyAdmin(CitationImportAdminMixin, EditorialAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(HistoryIdsAdmin):
+class FindingAdmin(PendingChildAdminMixin, HistoryIdsAdmin):
     list_display = (
         "study",
         "condition",

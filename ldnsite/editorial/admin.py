@@ -28,6 +28,7 @@ from ldnsite.editorial.policy import (
     can_publish,
     keep_publishing_fields,
 )
+from ldnsite.editorial.review import PendingChangeAdminMixin
 
 
 class ReviewDueFilter(admin.SimpleListFilter):
@@ -119,8 +120,11 @@ class HistoryIdsAdmin(SimpleHistoryAdmin):
         return super().history_form_view(request, object_id, version_id, extra_context)
 
 
-class EditorialAdmin(HistoryIdsAdmin):
-    """Base admin for models that inherit `EditorialModel`."""
+class EditorialAdmin(PendingChangeAdminMixin, HistoryIdsAdmin):
+    """Base admin for models that inherit `EditorialModel`.
+
+    An Editor's save of a published item waits for review
+    (`ldnsite.editorial.review.PendingChangeAdminMixin`)."""
 
     actions = ["submit_for_review", "publish", "archive", "mark_reviewed_today"]
     editorial_list_display = ("status", "published_at", "next_review_due", "overdue")

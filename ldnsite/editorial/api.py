@@ -18,6 +18,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.exceptions import PermissionDenied
 
 from ldnsite.editorial.models import EditorialModel
+from ldnsite.editorial.pending_api import PendingWritesMixin
 from ldnsite.editorial.policy import (
     PUBLISHING_FIELDS,
     can_publish,
@@ -90,8 +91,11 @@ EDITORIAL_READ_ONLY = ("reviewed_by", "created_at", "updated_at")
 # --- Views -----------------------------------------------------------------------
 
 
-class EditorialViewSet(viewsets.ModelViewSet):
+class EditorialViewSet(PendingWritesMixin, viewsets.ModelViewSet):
     """List, detail and staff writes for one model.
+
+    A write that needs review (a published item, or a finding of one, changed
+    without the publish permission) is answered 202 (`PendingWritesMixin`).
 
     Anonymous users and users without the change permission see only what
     `published_querysets()` returns; staff with the change permission also see
