@@ -21,6 +21,7 @@ from conditions.models import (
     GlossaryTerm,
     Mechanism,
 )
+from ldnsite.editorial.pending import open_change
 from ldnsite.editorial.policy import Status
 from studies.models import Finding
 from tests.admin_helpers import (
@@ -36,6 +37,7 @@ from tests.admin_helpers import (
     run_action,
 )
 from tests.factories import (
+    HIDDEN_STATES,
     make_condition,
     make_faq,
     make_finding,
@@ -195,7 +197,8 @@ def test_editor_change_of_a_published_condition_keeps_it_published(editor_client
 
     assert response.status_code == 302, form_errors(response)
     assert publishing_state(condition) == before
-    assert condition.summary == "Typo fixed."
+    assert condition.summary == "A condition."  # The fix waits for review.
+    assert open_change(condition).data["fields"]["summary"] == "Typo fixed."
 
 
 @pytest.mark.parametrize("model, builder, fields", OTHER_MODELS)
@@ -521,7 +524,8 @@ def test_reviewer_publishes_other_content_by_action(
 def test_admin_edit_leaves_one_history_row_naming_the_user(client, db, role):
     user = make_staff("someone", role=role)
     client.force_login(user)
-    condition = make_condition(summary="Old.")
+    # A draft: an Editor's change to a published one waits for review.
+    condition = make_condition(summary="Old.", **HIDDEN_STATES["draft"])
     mechanism = make_mechanism()
     ConditionMechanism.objects.create(condition=condition, mechanism=mechanism)
     url = admin_url(Condition, "change", condition.pk)

@@ -27,6 +27,7 @@ from tests.admin_helpers import (
     run_action,
 )
 from tests.factories import (
+    HIDDEN_STATES,
     make_condition,
     make_finding,
     make_mechanism,
@@ -142,7 +143,7 @@ def test_editor_change_cannot_alter_publishing_fields(editor_client):
 
 
 def test_editor_edits_findings_inline_but_not_the_publishing_fields(editor_client):
-    study = make_study()
+    study = make_study(**HIDDEN_STATES["in_review"])
     finding = make_finding(study=study, effect="Old effect.")
     before = publishing_state(study)
 
@@ -308,7 +309,8 @@ def test_reviewer_marks_studies_reviewed_today(
 def test_admin_edit_of_a_study_leaves_one_history_row_naming_the_user(client, db, role):
     user = make_staff("someone", role=role)
     client.force_login(user)
-    study = make_study(summary="Old.")
+    # A draft: an Editor's change to a published one waits for review.
+    study = make_study(summary="Old.", **HIDDEN_STATES["draft"])
     make_finding(study=study)
     StudyMechanism.objects.create(study=study, mechanism=make_mechanism())
 
@@ -450,7 +452,7 @@ def test_study_doi_is_stored_bare_and_lower_case(editor_client, posted):
 
 
 def test_study_doi_is_normalised_on_change(editor_client):
-    study = make_study()
+    study = make_study(**HIDDEN_STATES["draft"])
     response = post_study(editor_client, study, doi="https://doi.org/10.1000/XYZ.1")
     assert response.status_code == 302, form_errors(response)
     study.refresh_from_db()
