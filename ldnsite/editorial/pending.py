@@ -261,6 +261,18 @@ def propose(
         return change
 
 
+def propose_values(
+    obj: models.Model, values: dict[str, Any], *, user, reason: str = ""
+) -> PendingChange | None:
+    """Propose `values` (field name → value) on top of the item's pending version
+    (or its live one), keeping earlier pending edits of other fields."""
+    change = open_change(obj)
+    version = pending_version(obj, change) if change else copy.copy(obj)
+    for name, value in values.items():
+        setattr(version, name, value)
+    return propose(version, user=user, reason=reason)
+
+
 def _same(data: dict, live: dict) -> bool:
     if data["fields"] != live["fields"]:
         return False

@@ -24,9 +24,8 @@ from ldnsite.editorial.pending import (
     child_write_parents,
     open_change,
     parent_relations,
-    pending_version,
-    propose,
     propose_child,
+    propose_values,
     set_fields,
 )
 from ldnsite.editorial.policy import needs_review
@@ -139,11 +138,9 @@ def hold_write(user, model, instance, validated_data: dict, *, delete=False):
     if issubclass(model, EditorialModel):
         if delete or instance is None or not needs_review(user, instance):
             return NOT_HELD
-        change = open_change(instance)
-        version = pending_version(instance, change) if change else copy.copy(instance)
-        for name, value in values.items():
-            setattr(version, name, value)
-        return propose(version, user=user, reason=_reason(validated_data))
+        return propose_values(
+            instance, values, user=user, reason=_reason(validated_data)
+        )
     if not parent_relations(model):
         return NOT_HELD
     child = copy.copy(instance) if instance is not None else model()
