@@ -66,7 +66,7 @@ def summaries(condition):
 def review(client, change, action, comment=""):
     return client.post(
         reverse("admin:editorial_review", args=[change.pk]),
-        {"action": action, "comment": comment},
+        {action: "1", "comment": comment},
     )
 
 

@@ -459,10 +459,18 @@ def diff(change: PendingChange) -> dict[str, Any]:
             if row_id not in seen:
                 kind = "moved away" if str(row_id) in moved else "removed"
                 entries.append(_row_entry(columns, before, None, kind))
+        # Columns empty in every row, on both sides, are left out.
+        shown = [
+            i
+            for i in range(len(columns))
+            if any(not _blank(e["cells"][i]) for e in entries)
+        ] or list(range(len(columns)))
+        for entry in entries:
+            entry["cells"] = [entry["cells"][i] for i in shown]
         relations.append(
             {
                 "label": fk.model._meta.verbose_name_plural,
-                "columns": [c.verbose_name for c in columns],
+                "columns": [columns[i].verbose_name for i in shown],
                 "rows": entries,
                 "changed": any(e["kind"] != "unchanged" for e in entries),
             }
@@ -485,8 +493,12 @@ def _row_entry(columns, before, after, kind) -> dict:
     return {"kind": kind, "cells": cells}
 
 
+def _blank(cell: dict) -> bool:
+    return cell["live"] in ("", "—") and cell["pending"] in ("", "—")
+
+
 def _shown(field, value) -> str:
-    if value is None or value == "":
+    if value is None or value == "" or value == [] or value == {}:
         return "—"
     if field.is_relation:
         target = field.related_model._default_manager.filter(pk=value).first()

@@ -409,8 +409,8 @@ def review_view(admin_site, request, pk: int):
     if request.method == "POST":
         if not may_review:
             raise PermissionDenied
-        action = request.POST.get("action")
-        if form.is_valid() and action in ("approve", "send_back"):
+        action = next((a for a in ("approve", "send_back") if a in request.POST), None)
+        if form.is_valid() and action:
             comment = form.cleaned_data["comment"].strip()
             if action == "send_back" and not comment:
                 form.add_error("comment", "Say what the Editor should change.")
