@@ -502,13 +502,49 @@ def test_the_queue_page_runs_a_fixed_number_of_queries(
 ):
     client = Client()
     client.force_login(reviewer)
+    in_review = make_term(status=Status.IN_REVIEW, published_at=None)
+    in_review.history.update(history_user=editor)
     make_changes(2, editor)
     few, rows = queue_queries(client)
-    assert rows == 2
+    assert rows == 3
     make_changes(18, editor)
+    make_term(status=Status.IN_REVIEW, published_at=None)
     with django_assert_num_queries(few):
         response = client.get(reverse("admin:index"))
-    assert len(response.context["review_queue"]) == 20
+    assert len(response.context["review_queue"]) == 22
+
+
+def test_the_pending_changes_endpoint_runs_a_fixed_number_of_queries(
+    api_as, editor, reviewer, django_assert_num_queries
+):
+    client = api_as(reviewer)
+    make_changes(2, editor)
+    client.get(reverse("pendingchange-list"))
+    with CaptureQueriesContext(connection) as few:
+        assert len(client.get(reverse("pendingchange-list")).json()["results"]) == 2
+    make_changes(18, editor)
+    with django_assert_num_queries(len(few)):
+        response = client.get(reverse("pendingchange-list"))
+    assert len(response.json()["results"]) == 20
+
+
+def test_an_editors_revert_of_a_published_item_waits_for_review(
+    editor_client, reviewer
+):
+    condition = make_condition(summary="First.")
+    first = condition.history.get()
+    condition.summary = "Second."
+    condition._history_user = reviewer
+    condition.save()
+    url = reverse(
+        "admin:conditions_condition_simple_history",
+        args=[condition.pk, first.history_id],
+    )
+    response = editor_client.post(url, admin_form_data(editor_client.get(url)))
+    assert response.status_code == 302
+    condition.refresh_from_db()
+    assert condition.summary == "Second."
+    assert open_changes(condition).get().data["fields"]["summary"] == "First."
 
 
 def test_staff_only_read_pending_changes(api, api_as, editor):
