@@ -15,7 +15,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
 from conditions.models import ConditionMechanism
-from ldnsite.editorial.pending import PendingChange, propose
+from ldnsite.editorial.pending import PendingChange, propose, propose_child
 from ldnsite.editorial.policy import Status
 from studies.evidence import Design, Direction
 from studies.models import EvidenceSummary, Finding, Outcome
@@ -552,3 +552,26 @@ def test_staff_only_read_pending_changes(api, api_as, editor):
     assert api.get(reverse("pendingchange-list")).status_code in (401, 403)
     assert api_as(visitor).get(reverse("pendingchange-list")).status_code == 403
     assert api_as(editor).get(reverse("pendingchange-list")).status_code == 200
+
+
+def test_the_review_page_runs_a_fixed_number_of_queries(
+    editor, reviewer_browser, django_assert_num_queries
+):
+    def page_for(rows: int) -> str:
+        study = make_study()
+        for _ in range(rows):
+            make_finding(study=study)
+        finding = study.findings.first()
+        finding.effect = "Edited."
+        saved = Finding.objects.get(pk=finding.pk)
+        change = propose_child(editor, finding, saved=saved)
+        return reverse("admin:editorial_review", args=[change.pk])
+
+    few = page_for(2)
+    reviewer_browser.get(few)
+    with CaptureQueriesContext(connection) as queries:
+        assert reviewer_browser.get(few).status_code == 200
+    many = page_for(20)
+    with django_assert_num_queries(len(queries)):
+        response = reviewer_browser.get(many)
+    assert response.text.count("Unchanged") == 19

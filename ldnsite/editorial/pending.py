@@ -423,6 +423,7 @@ def diff(change: PendingChange) -> dict[str, Any]:
     model = change.model
     obj = model._default_manager.get(pk=change.object_id)
     live = live_data(obj)
+    labels = _labels(model, live, change.data)
     fields = []
     for f in proposed_fields(model):
         before = live["fields"].get(f.attname)
@@ -430,8 +431,8 @@ def diff(change: PendingChange) -> dict[str, Any]:
         fields.append(
             {
                 "label": f.verbose_name,
-                "live": _shown(f, before),
-                "pending": _shown(f, after),
+                "live": _shown(f, before, labels),
+                "pending": _shown(f, after, labels),
                 "changed": before != after,
             }
         )
@@ -454,11 +455,11 @@ def diff(change: PendingChange) -> dict[str, Any]:
                 kind = "unchanged"
             else:
                 kind = "changed"
-            entries.append(_row_entry(columns, before, row, kind))
+            entries.append(_row_entry(columns, before, row, kind, labels))
         for row_id, before in live_rows.items():
             if row_id not in seen:
                 kind = "moved away" if str(row_id) in moved else "removed"
-                entries.append(_row_entry(columns, before, None, kind))
+                entries.append(_row_entry(columns, before, None, kind, labels))
         # Columns empty in every row, on both sides, are left out.
         shown = [
             i
@@ -478,11 +479,11 @@ def diff(change: PendingChange) -> dict[str, Any]:
     return {"object": obj, "fields": fields, "relations": relations}
 
 
-def _row_entry(columns, before, after, kind) -> dict:
+def _row_entry(columns, before, after, kind, labels) -> dict:
     cells = []
     for f in columns:
-        old = _shown(f, before.get(f.attname)) if before else ""
-        new = _shown(f, after.get(f.attname)) if after else ""
+        old = _shown(f, before.get(f.attname), labels) if before else ""
+        new = _shown(f, after.get(f.attname), labels) if after else ""
         cells.append(
             {
                 "live": old,
@@ -497,12 +498,35 @@ def _blank(cell: dict) -> bool:
     return cell["live"] in ("", "—") and cell["pending"] in ("", "—")
 
 
-def _shown(field, value) -> str:
+def _labels(model, *datas: dict) -> dict[tuple, str]:
+    """The names of the rows the related fields of these changes point to: one
+    query per related model, whatever the number of rows."""
+    wanted: dict[type, set] = {}
+
+    def collect(fields, values):
+        for f in fields:
+            if f.is_relation and values.get(f.attname) is not None:
+                wanted.setdefault(f.related_model, set()).add(values[f.attname])
+
+    relations = child_relations(model)
+    for data in datas:
+        collect(proposed_fields(model), data["fields"])
+        for relation, rows in data.get("children", {}).items():
+            fk = relations[relation]
+            for row in rows:
+                collect(proposed_fields(fk.model, parent=fk.name), row)
+    return {
+        (related, pk): str(row)
+        for related, pks in wanted.items()
+        for pk, row in related._default_manager.in_bulk(pks).items()
+    }
+
+
+def _shown(field, value, labels: dict[tuple, str]) -> str:
     if value is None or value == "" or value == [] or value == {}:
         return "—"
     if field.is_relation:
-        target = field.related_model._default_manager.filter(pk=value).first()
-        return str(target) if target else f"#{value}"
+        return labels.get((field.related_model, value), f"#{value}")
     if field.choices:
         return str(dict(field.flatchoices).get(field.to_python(value), value))
     if isinstance(value, list | dict):
