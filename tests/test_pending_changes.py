@@ -575,3 +575,29 @@ def test_the_review_page_runs_a_fixed_number_of_queries(
     with django_assert_num_queries(len(queries)):
         response = reviewer_browser.get(many)
     assert response.text.count("Unchanged") == 19
+
+
+def test_approval_keeps_rows_added_live_after_the_proposal(
+    api_as, editor, reviewer_browser, evidence
+):
+    condition, study, finding = evidence
+    url = reverse("finding-detail", kwargs={"pk": finding.pk})
+    api_as(editor).patch(url, {"effect": "Edited."}, format="json")
+    added = make_finding(study=study, condition=condition, outcome=Outcome.MOOD)
+    change = open_changes(study).get()
+    diff = reviewer_browser.get(reverse("admin:editorial_review", args=[change.pk]))
+    assert "Removed" not in diff.text
+    review(reviewer_browser, change, "approve", "Fine")
+    assert set(study.findings.values_list("pk", flat=True)) == {finding.pk, added.pk}
+    finding.refresh_from_db()
+    assert finding.effect == "Edited."
+
+
+def test_an_admin_save_of_fields_alone_proposes_no_rows(editor_client, evidence):
+    _, study, _ = evidence
+    page = editor_client.get(admin_url(type(study), "change", study.pk))
+    editor_client.post(
+        admin_url(type(study), "change", study.pk),
+        admin_form_data(page, key_finding="Only this."),
+    )
+    assert open_changes(study).get().data["children"] == {}

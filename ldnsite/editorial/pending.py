@@ -14,11 +14,14 @@ What a change holds (`PendingChange.data`, JSON):
 
     {"fields": {name: value, ...},               # every editable field
      "children": {relation: [row, ...], ...},    # e.g. "findings", "mechanism_links"
+     "base": {relation: [row id, ...]},          # the live rows they replace
      "moved": {relation: {row id: new parent id}}}
 
 A row is `{"id": pk or null, field: value, ...}`: the rows the item will have.
-A live row missing from the list is deleted on approval, unless `moved` names the
-parent it goes to. The relations are the item model's `pending_children`.
+Only relations that differ from the live rows are kept. A `base` row missing from
+the list is deleted on approval, unless `moved` names the parent it goes to;
+rows added live after the proposal are kept. The relations are the item model's
+`pending_children`.
 """
 
 from __future__ import annotations
@@ -236,15 +239,29 @@ def propose(
     with transaction.atomic():
         live = live_data(obj)
         change = open_change(obj)
-        data = copy.deepcopy(change.data) if change else copy.deepcopy(live)
+        data = copy.deepcopy(change.data) if change else {}
         data["fields"] = fields_of(obj)
         data.setdefault("children", {}).update(children or {})
+        data.setdefault("moved", {})
+        data.setdefault("base", {})
         for relation, moves in (moved or {}).items():
-            data.setdefault("moved", {}).setdefault(relation, {}).update(
+            data["moved"].setdefault(relation, {}).update(
                 {str(k): v for k, v in moves.items()}
             )
         data = json.loads(json.dumps(data, cls=DjangoJSONEncoder))
-        if _same(data, live):
+        for relation in list(data["children"]):
+            live_rows = live["children"][relation]
+            if _same_rows(data["children"][relation], live_rows):
+                # Rows as they are live are no change: leaving them out also
+                # keeps rows others add meanwhile.
+                del data["children"][relation]
+                data["moved"].pop(relation, None)
+                data["base"].pop(relation, None)
+            else:
+                # The live rows the proposal replaces: only these may be
+                # deleted on approval.
+                data["base"].setdefault(relation, [r["id"] for r in live_rows])
+        if data["fields"] == live["fields"] and not data["children"]:
             if change:
                 change.delete()
             return None
@@ -273,14 +290,8 @@ def propose_values(
     return propose(version, user=user, reason=reason)
 
 
-def _same(data: dict, live: dict) -> bool:
-    if data["fields"] != live["fields"]:
-        return False
-    for relation, rows in live["children"].items():
-        proposed = data["children"].get(relation, rows)
-        if sorted(proposed, key=_row_key) != sorted(rows, key=_row_key):
-            return False
-    return True
+def _same_rows(rows: list[dict], others: list[dict]) -> bool:
+    return sorted(rows, key=_row_key) == sorted(others, key=_row_key)
 
 
 def _row_key(row: dict) -> str:
@@ -373,7 +384,8 @@ def approve(change: PendingChange, *, reviewer, comment: str = "") -> models.Mod
             obj.save()
             for relation, rows in change.data.get("children", {}).items():
                 moved = change.data.get("moved", {}).get(relation, {})
-                _apply_rows(obj, relation, rows, moved, reviewer, reason)
+                base = change.data.get("base", {}).get(relation, [])
+                _apply_rows(obj, relation, rows, moved, base, reviewer, reason)
             change.state = PendingChange.State.APPROVED
             change.reviewer = reviewer
             change.reviewer_comment = comment
@@ -384,10 +396,11 @@ def approve(change: PendingChange, *, reviewer, comment: str = "") -> models.Mod
     return obj
 
 
-def _apply_rows(obj, relation, rows, moved, reviewer, reason) -> None:
+def _apply_rows(obj, relation, rows, moved, base, reviewer, reason) -> None:
     fk = child_relations(type(obj))[relation]
     kept = {r["id"] for r in rows if r["id"]}
-    for child in getattr(obj, relation).exclude(pk__in=kept).order_by("pk"):
+    gone = getattr(obj, relation).exclude(pk__in=kept).filter(pk__in=base)
+    for child in gone.order_by("pk"):
         child._history_user = reviewer
         child._change_reason = reason
         target = moved.get(str(child.pk))
@@ -456,10 +469,15 @@ def diff(change: PendingChange) -> dict[str, Any]:
             else:
                 kind = "changed"
             entries.append(_row_entry(columns, before, row, kind, labels))
+        base = set(change.data.get("base", {}).get(relation, []))
         for row_id, before in live_rows.items():
-            if row_id not in seen:
-                kind = "moved away" if str(row_id) in moved else "removed"
-                entries.append(_row_entry(columns, before, None, kind, labels))
+            if row_id in seen:
+                continue
+            if row_id not in base:  # added live since: approval keeps it
+                entries.append(_row_entry(columns, before, before, "unchanged", labels))
+                continue
+            kind = "moved away" if str(row_id) in moved else "removed"
+            entries.append(_row_entry(columns, before, None, kind, labels))
         # Columns empty in every row, on both sides, are left out.
         shown = [
             i
