@@ -601,3 +601,24 @@ def test_an_admin_save_of_fields_alone_proposes_no_rows(editor_client, evidence)
         admin_form_data(page, key_finding="Only this."),
     )
     assert open_changes(study).get().data["children"] == {}
+
+
+def test_a_finding_added_on_its_own_admin_page_waits(editor_client, evidence):
+    condition, study, _ = evidence
+    page = editor_client.get(admin_url(Finding, "add"))
+    response = editor_client.post(
+        admin_url(Finding, "add"),
+        admin_form_data(
+            page,
+            study=str(study.pk),
+            condition=str(condition.pk),
+            outcome=Outcome.SLEEP,
+            direction=Direction.HARM,
+            effect="Added on its own page.",
+        ),
+        follow=True,
+    )
+    assert any("waits for review" in m for m in messages_of(response))
+    assert study.findings.count() == 1
+    rows = open_changes(study).get().data["children"]["findings"]
+    assert [r["effect"] for r in rows if r["id"] is None] == ["Added on its own page."]
