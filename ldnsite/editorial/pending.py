@@ -237,6 +237,8 @@ def propose(
     A proposal equal to the live version withdraws the open change (None).
     """
     with transaction.atomic():
+        # Proposals to one item take turns (one open change per item).
+        list(type(obj)._default_manager.select_for_update().filter(pk=obj.pk))
         live = live_data(obj)
         change = open_change(obj)
         data = copy.deepcopy(change.data) if change else {}
@@ -377,6 +379,9 @@ def approve(change: PendingChange, *, reviewer, comment: str = "") -> models.Mod
     try:
         with transaction.atomic():
             obj = model._default_manager.select_for_update().get(pk=change.object_id)
+            change.refresh_from_db()
+            if not change.is_open:
+                raise ApplyError("This change has already been approved.")
             set_fields(obj, change.data["fields"])
             obj.full_clean()
             obj._history_user = reviewer
