@@ -622,3 +622,20 @@ def test_a_finding_added_on_its_own_admin_page_waits(editor_client, evidence):
     assert study.findings.count() == 1
     rows = open_changes(study).get().data["children"]["findings"]
     assert [r["effect"] for r in rows if r["id"] is None] == ["Added on its own page."]
+
+
+def test_an_approval_the_models_refuse_writes_nothing(
+    api_as, editor, reviewer_browser
+):
+    condition = make_condition()
+    url = reverse("condition-detail", kwargs={"slug": condition.slug})
+    api_as(editor).patch(url, {"slug": "taken", "summary": "New."}, format="json")
+    make_condition(slug="taken")  # saved meanwhile
+    change = open_changes(condition).get()
+    response = review(reviewer_browser, change, "approve", "Go")
+    assert response.status_code == 200
+    assert any("cannot go live" in m for m in messages_of(response))
+    condition.refresh_from_db()
+    assert condition.summary == "A condition."
+    change.refresh_from_db()
+    assert change.state == PendingChange.State.WAITING
