@@ -166,6 +166,7 @@ class Condition(EditorialModel):
 
     objects = ConditionQuerySet.as_manager()
     history = HistoricalRecords()
+    pending_children = ("mechanism_links",)
 
     class Meta:
         ordering = ["name", "pk"]

@@ -7,8 +7,10 @@ from django.contrib import admin
 from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin
 from django.contrib.auth.forms import AdminUserCreationForm
+from django.urls import path
 
-from ldnsite.models import Role, StaffProfile
+from ldnsite.editorial.review import review_queue, review_view
+from ldnsite.models import PendingChange, Role, StaffProfile
 from ldnsite.staff import roles_of, staff_user_setup
 
 User = get_user_model()
@@ -97,3 +99,31 @@ class StaffUserAdmin(UserAdmin):
                 display_name=form.cleaned_data["display_name"],
                 credentials=form.cleaned_data["credentials"],
             )
+
+
+@admin.register(PendingChange)
+class PendingChangeAdmin(admin.ModelAdmin):
+    """Not a list of its own: serves the review page of one change
+    (`ldnsite.editorial.review`); the queue is on the admin index."""
+
+    def get_model_perms(self, request):
+        return {}  # Hidden from the index's app list.
+
+    def get_urls(self):
+        return [
+            path(
+                "<int:pk>/review/",
+                self.admin_site.admin_view(self.review),
+                name="editorial_review",
+            )
+        ]
+
+    def review(self, request, pk):
+        return review_view(self.admin_site, request, pk)
+
+
+def review_queue_section(site, request) -> dict:
+    return {"review_queue": review_queue(site, request)}
+
+
+admin.site.index_sections.append(review_queue_section)

@@ -17,6 +17,12 @@ class LDNAdminSite(admin.AdminSite):
     site_title = "LDN admin"
     index_title = "Content"
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        # Callables (site, request) → dict adding to the index page's context,
+        # registered by modules that load after the models (`ldnsite/admin.py`).
+        self.index_sections = []
+
     def review_overdue(self, request) -> list[dict]:
         """Overdue reviews per editorial model the user may view (one query each)."""
         rows = []
@@ -69,4 +75,6 @@ class LDNAdminSite(admin.AdminSite):
             "review_overdue": overdue,
             "review_overdue_total": sum(row["count"] for row in overdue),
         }
+        for section in self.index_sections:
+            extra_context.update(section(self, request))
         return super().index(request, extra_context)

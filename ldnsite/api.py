@@ -8,6 +8,7 @@ from conditions.api import (
     GlossaryTermViewSet,
     MechanismViewSet,
 )
+from ldnsite.editorial.pending_api import PendingChangeViewSet
 from studies.api import FindingViewSet, StudyViewSet
 
 router = DefaultRouter()
@@ -17,5 +18,6 @@ router.register("studies", StudyViewSet, basename="study")
 router.register("findings", FindingViewSet, basename="finding")
 router.register("faq", FAQEntryViewSet, basename="faqentry")
 router.register("glossary", GlossaryTermViewSet, basename="glossaryterm")
+router.register("pending-changes", PendingChangeViewSet, basename="pendingchange")
 
 urlpatterns = router.urls

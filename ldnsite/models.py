@@ -9,6 +9,10 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 
+from ldnsite.editorial.pending import PendingChange
+
+__all__ = ["PendingChange", "Role", "StaffProfile"]
+
 
 class Role(models.TextChoices):
     """The editorial roles, each a group made by `studies` migration 0002."""

@@ -258,6 +258,20 @@ class AutoSchema(SpectacularAutoSchema):
         responses = super()._get_response_bodies(direction)
         if direction != "response":
             return responses
+        accepted = getattr(self.view, "accepted_response_serializer", None)
+        if accepted and self.method in ("POST", "PUT", "PATCH", "DELETE"):
+            responses["202"] = self._get_response_for_code(
+                OpenApiResponse(
+                    response=accepted,
+                    description=(
+                        "The item is published and you may not publish it: the "
+                        "change waits for review (`Location` is its address); "
+                        "the public keeps the published version."
+                    ),
+                ),
+                "202",
+                media_types=["application/json"],
+            )
         for code, (schema, description) in ERROR_RESPONSES.items():
             if code == "409" and self.method != "DELETE":
                 continue

@@ -13,6 +13,7 @@ from ldnsite.editorial.admin import (
     StaffTextAdminMixin,
 )
 from ldnsite.editorial.forms import EditorialAdminForm
+from ldnsite.editorial.review import PendingChildAdminMixin
 from studies.authors import authors_as_lines, parse_authors
 from studies.import_admin import CitationImportAdminMixin
 from studies.models import Finding, Study, StudyMechanism
@@ -170,7 +171,7 @@ class StudyAdmin(CitationImportAdminMixin, EditorialAdmin):
 
 
 @admin.register(Finding)
-class FindingAdmin(HistoryIdsAdmin):
+class FindingAdmin(PendingChildAdminMixin, HistoryIdsAdmin):
     form = EditorialAdminForm  # for its "Reason for this change"
     list_display = (
         "study",

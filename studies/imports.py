@@ -31,7 +31,8 @@ from django.utils import timezone
 from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
-from ldnsite.editorial.policy import Status
+from ldnsite.editorial.pending import propose_values
+from ldnsite.editorial.policy import Status, needs_review
 from studies.authors import authors_line
 from studies.citation_formats import (
     MAX_RECORDS,
@@ -101,6 +102,8 @@ class RecordReport:
     outcome: str = ""
     study_id: int | None = None
     filled: list[str] = field(default_factory=list)
+    # The filled fields wait for review (a published study, no publish permission).
+    waits_for_review: bool = False
 
     @property
     def status_label(self) -> str:
@@ -415,6 +418,18 @@ def _fill(report: ImportReport, chosen: set[int], user, reason: str) -> None:
             raise CitationImportError(
                 f"Study #{study.pk}: {'; '.join(exc.messages)} Nothing was imported."
             ) from None
+    # Filling a published study is a change to it: without the publish
+    # permission it waits for review like any other.
+    for pk, study in list(changed.items()):
+        if user is not None and needs_review(user, study):
+            values = {name: getattr(study, name) for name in fields}
+            propose_values(Study.objects.get(pk=pk), values, user=user, reason=reason)
+            del changed[pk]
+            for r in wanted:
+                if r.study_id == pk and r.outcome == "filled":
+                    r.waits_for_review = True
+    if not changed:
+        return
     bulk_update_with_history(
         list(changed.values()),
         Study,

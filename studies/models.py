@@ -275,6 +275,7 @@ class Study(EditorialModel):
 
     objects = StudyQuerySet.as_manager()
     history = HistoricalRecords()
+    pending_children = ("findings", "mechanism_links")
 
     class Meta:
         ordering = ["-year", "title", "pk"]

@@ -34,6 +34,7 @@ from ldnsite.editorial.policy import (
     can_publish,
     keep_publishing_fields,
 )
+from ldnsite.editorial.review import PendingChangeAdminMixin
 
 
 class ReviewDueFilter(admin.SimpleListFilter):
@@ -272,8 +273,11 @@ MARK_REVIEWED = WorkflowStep(
 )
 
 
-class EditorialAdmin(HistoryIdsAdmin):
-    """Base admin for models that inherit `EditorialModel`."""
+class EditorialAdmin(PendingChangeAdminMixin, HistoryIdsAdmin):
+    """Base admin for models that inherit `EditorialModel`.
+
+    An Editor's save of a published item waits for review
+    (`ldnsite.editorial.review.PendingChangeAdminMixin`)."""
 
     form = EditorialAdminForm
     change_form_template = "admin/editorial/change_form.html"

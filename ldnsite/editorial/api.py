@@ -20,6 +20,7 @@ from rest_framework.permissions import SAFE_METHODS, DjangoModelPermissions
 from simple_history.utils import update_change_reason
 
 from ldnsite.editorial.models import REASON_MAX_LENGTH, EditorialModel
+from ldnsite.editorial.pending_api import PendingWritesMixin
 from ldnsite.editorial.policy import (
     PUBLISHING_FIELDS,
     can_publish,
@@ -149,13 +150,16 @@ class StaffWritePermission(DjangoModelPermissions):
         )
 
 
-class EditorialViewSet(viewsets.ModelViewSet):
+class EditorialViewSet(PendingWritesMixin, viewsets.ModelViewSet):
     """List, detail and staff writes for one model.
 
     Everyone sees what `.published()` returns; users whom `may_preview()`
     allows (active staff with the model's view or change permission) also see
     drafts, items in review, archived and scheduled ones (to edit them). Writes
     need the same, plus the method's model permission (`StaffWritePermission`).
+
+    A write that needs review (a published item, or a finding of one, changed
+    without the publish permission) is answered 202 (`PendingWritesMixin`).
     """
 
     permission_classes = [StaffWritePermission]

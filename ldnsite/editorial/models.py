@@ -72,6 +72,10 @@ class EditorialModel(models.Model):
 
     objects = EditorialQuerySet.as_manager()
 
+    # Child rows edited with the item, whose changes wait for review with it
+    # (`ldnsite.editorial.pending`): names of reverse relations.
+    pending_children: tuple[str, ...] = ()
+
     class Meta:
         abstract = True
 

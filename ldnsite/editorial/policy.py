@@ -148,3 +148,17 @@ def refused_publishing_changes(
             continue
         refused.append(name)
     return refused
+
+
+def needs_review(user, obj: models.Model) -> bool:
+    """Whether a write by `user` to the saved item `obj` waits for review.
+
+    The one routing rule of every write path (admin forms and inlines, the API,
+    importers): a change to a published item by someone without the publish
+    permission is stored as a pending change (`ldnsite.editorial.pending`) and
+    the public keeps the live version. Reads the saved status, not `obj`'s.
+    """
+    if obj is None or obj.pk is None or can_publish(user, type(obj)):
+        return False
+    saved = type(obj)._default_manager.filter(pk=obj.pk).values_list("status")
+    return saved.first() == (Status.PUBLISHED,)

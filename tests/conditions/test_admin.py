@@ -20,6 +20,7 @@ from conditions.models import (
     GlossaryTerm,
     Mechanism,
 )
+from ldnsite.editorial.pending import open_change
 from ldnsite.editorial.policy import Status
 from studies.models import Finding
 from tests.admin_helpers import (
@@ -173,7 +174,8 @@ def test_editor_change_of_a_published_condition_keeps_it_published(editor_client
 
     assert response.status_code == 302, form_errors(response)
     assert publishing_state(condition) == before
-    assert condition.summary == "Typo fixed."
+    assert condition.summary == "A condition."  # The fix waits for review.
+    assert open_change(condition).data["fields"]["summary"] == "Typo fixed."
 
 
 @pytest.mark.parametrize("model, builder, fields", OTHER_MODELS)

@@ -27,6 +27,7 @@ from tests.admin_helpers import (
     run_action,
 )
 from tests.factories import (
+    HIDDEN_STATES,
     make_condition,
     make_finding,
     make_mechanism,
@@ -125,7 +126,7 @@ def test_editor_adds_a_study_with_a_finding_as_draft(editor_client, editor):
 
 
 def test_editor_edits_findings_inline_but_not_the_publishing_fields(editor_client):
-    study = make_study()
+    study = make_study(**HIDDEN_STATES["in_review"])
     finding = make_finding(study=study, effect="Old effect.")
     before = publishing_state(study)
 
@@ -329,7 +330,7 @@ def test_study_doi_is_stored_bare_and_lower_case(editor_client, posted):
 
 
 def test_study_doi_is_normalised_on_change(editor_client):
-    study = make_study()
+    study = make_study(**HIDDEN_STATES["draft"])
     response = post_study(editor_client, study, doi="https://doi.org/10.1000/XYZ.1")
     assert response.status_code == 302, form_errors(response)
     study.refresh_from_db()

@@ -8,6 +8,7 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
+from ldnsite.editorial.pending import open_change
 from ldnsite.editorial.policy import Status
 from studies.models import Study
 from tests.admin_helpers import admin_url, messages_of
@@ -121,17 +122,22 @@ def test_upload_preview_then_confirm_creates_drafts_with_history(
     assert reverse("admin:studies_study_change", args=[created.pk]) in (
         done.content.decode()
     )
-    for study in (created, younger):
-        row = study.history.first()
-        assert row.history_user == editor
-        assert row.history_change_reason == "Imported from pubmed-ldn.nbib"
+    row = created.history.first()
+    assert row.history_user == editor
+    assert row.history_change_reason == "Imported from pubmed-ldn.nbib"
+    # The seeded study is published: an Editor's fill waits for review.
     younger.refresh_from_db()
-    assert younger.pmid == 24526250 and younger.status == Status.PUBLISHED
+    assert younger.pmid is None and younger.status == Status.PUBLISHED
+    change = open_change(younger)
+    assert (change.author, change.reason) == (editor, "Imported from pubmed-ldn.nbib")
+    assert change.data["fields"]["pmid"] == 24526250
+    assert "waits for review" in done.content.decode()
 
     # The same file again: nothing new.
     again = preview(editor_client, file=upload("pubmed-ldn.nbib"))
     assert " 1 new," in again.content.decode()  # record 4 was not chosen
-    assert ticked(again) == [2, 4]  # Smith would still fill; record 4 is new
+    # Younger's fill waits for review, Smith would still fill, record 4 is new.
+    assert ticked(again) == [1, 2, 4]
 
 
 def test_a_tampered_preview_imports_nothing(editor_client, seeded):

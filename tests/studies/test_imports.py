@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+from ldnsite.editorial.pending import open_change
 from ldnsite.editorial.policy import Status
 from studies import imports
 from studies.imports import (
@@ -255,3 +256,21 @@ def test_preview_and_import_run_the_same_queries_for_5_and_50_records(
             report = citations_import(documents=documents, user=user)
         assert report.outcome_count("created") == count - 1
         Study.objects.exclude(title__endswith="3 of many").delete()
+
+
+def test_an_editors_fill_of_a_published_study_waits_for_review(seeded):
+    younger = seeded["younger"]
+    assert younger.status == Status.PUBLISHED and not younger.doi
+    alice = make_staff("alice", role="Editor")
+    report = citations_import(
+        documents=[document("pubmed-ldn.nbib")],
+        user=alice,
+        records=[1],
+        fill_duplicates=True,
+    )
+    assert report.records[0].outcome == "filled"
+    younger.refresh_from_db()
+    assert not younger.doi  # the public keeps the live version
+    change = open_change(younger)
+    assert change.author == alice
+    assert change.data["fields"]["doi"] == "10.1007/s10067-014-2517-2"
