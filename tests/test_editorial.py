@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.contrib.admin.models import LogEntry
+from django.test import Client
 from django.urls import reverse
 from django.utils import timezone
 from rest_framework.authtoken.models import Token
@@ -25,6 +26,7 @@ from conditions.models import (
     GlossaryTerm,
     Mechanism,
 )
+from ldnsite.editorial.pending import PendingChange
 from ldnsite.editorial.policy import (
     Status,
     may_preview,
@@ -499,7 +501,8 @@ def test_an_editor_pressing_a_forged_publish_button_publishes_nothing(
 def test_a_form_save_records_the_user_and_the_reason(content, client, role):
     user = make_staff("someone", role=role)
     client.force_login(user)
-    item = content.make()
+    # An Editor's save of a published item waits for review (tested below).
+    item = content.make(**(DRAFT if role == "Editor" else {}))
     if content.model is Condition:  # inline rows on the form save no history
         ConditionMechanism.objects.create(condition=item, mechanism=make_mechanism())
     if content.model is Study:
@@ -524,6 +527,33 @@ def test_a_form_save_records_the_user_and_the_reason(content, client, role):
     assert changed_fields(item) == [content.text]
     history = client.get(admin_url(content.model, "history", item.pk))
     assert "Typo fixed" in history.content.decode()
+
+
+def test_an_editors_reason_goes_with_the_change_waiting_for_review(
+    content, editor_client, reviewer
+):
+    item = content.make()
+    url = change_url(item)
+    response = editor_client.post(
+        url,
+        admin_form_data(
+            editor_client.get(url),
+            **{content.text: "Proposed wording."},
+            change_reason="Newer source",
+        ),
+    )
+    assert response.status_code == 302, form_errors(response)
+    item.refresh_from_db()
+    assert getattr(item, content.text) != "Proposed wording."
+    assert item.history.count() == 1
+    change = PendingChange.objects.get()
+    assert change.reason == "Newer source"
+    # The Reviewer sees the reason beside the change.
+    reviewer_client = Client()
+    reviewer_client.force_login(reviewer)
+    review = reviewer_client.get(reverse("admin:editorial_review", args=[change.pk]))
+    assert review.status_code == 200
+    assert "Newer source" in review.content.decode()
 
 
 def test_a_reason_longer_than_the_history_keeps_is_a_form_error(
