@@ -253,3 +253,42 @@ def test_every_write_answers_as_its_schema_says(endpoint, settings_api, reviewer
         assert created.json()["evidence_level"] == 4
         moved = call(detail, "PATCH", {"study_id": make_study().pk}, **key)
         assert moved.json()["evidence_level"] == 2
+
+
+@pytest.mark.parametrize("role", ["Editor", "Reviewer"])
+def test_staff_tokens_get_no_server_error_from_any_operation(role, settings_api):
+    """Schemathesis over every operation with an Editor's or a Reviewer's token,
+    on the LDN content: writes, pending changes and odd bodies included."""
+    import schemathesis
+    from rest_framework.authtoken.models import Token
+    from schemathesis.checks import not_a_server_error
+    from schemathesis.specs.openapi.checks import status_code_conformance
+
+    from ldnsite.wsgi import application
+    from tests.factories import make_staff
+
+    call_command("load_ldn_content", verbosity=0)
+    user = make_staff(f"fuzz-{role.lower()}", role=role)
+    headers = {
+        "Authorization": f"Token {Token.objects.create(user=user).key}",
+        "Accept-Encoding": "identity",
+    }
+    schema = schemathesis.openapi.from_wsgi("/api/schema/", application)
+    operations = [result.ok() for result in schema.get_all_operations()]
+    assert len(operations) >= 30
+    for operation in operations:
+
+        @hypothesis_given(case=operation.as_strategy())
+        @settings(
+            max_examples=5,
+            deadline=None,
+            database=None,
+            suppress_health_check=list(HealthCheck),
+        )
+        def run(case):
+            response = case.call(headers=headers)
+            case.validate_response(
+                response, checks=[not_a_server_error, status_code_conformance]
+            )
+
+        run()
