@@ -704,6 +704,13 @@ class EvidenceSummaryManager(models.Manager):
             self.exclude(condition_id__in=ids).delete()
             return self.recompute(ids)
 
+    def recompute_due(self, now=None) -> tuple[int, int]:
+        """Rate again the conditions `due_condition_ids()` names: (conditions,
+        summaries stored). `recompute_evidence --due` and the page cache, when
+        a scheduled moment passes, run it."""
+        ids = self.due_condition_ids(now)
+        return len(ids), self.recompute(ids)
+
     def due_condition_ids(self, now=None) -> set[int]:
         """Conditions with a study that became public after their summaries were
         computed (a scheduled publication whose time has come)."""

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from django.core.exceptions import FieldDoesNotExist
 from django.db import models
 from django.db.models import Q
 from django.utils import timezone
@@ -97,3 +98,38 @@ def refused_publishing_changes(
             continue
         refused.append(name)
     return refused
+
+
+# The moments at which a published item changes what the public sees by itself,
+# with no write: publication with a future date.
+SCHEDULE_FIELDS = ("published_at",)
+
+
+def next_scheduled_change(editorial_models, now=None):
+    """The earliest moment after `now` at which a published item of one of
+    `editorial_models` appears or goes by itself (`SCHEDULE_FIELDS`), or None.
+
+    One query per model. Caches of public pages expire then.
+    """
+    now = now or timezone.now()
+    moments = []
+    for model in editorial_models:
+        names = [f for f in SCHEDULE_FIELDS if _has_field(model, f)]
+        if not names:
+            continue
+        found = model._default_manager.filter(status=Status.PUBLISHED).aggregate(
+            **{
+                name: models.Min(name, filter=Q(**{f"{name}__gt": now}))
+                for name in names
+            }
+        )
+        moments.extend(value for value in found.values() if value is not None)
+    return min(moments, default=None)
+
+
+def _has_field(model, name: str) -> bool:
+    try:
+        model._meta.get_field(name)
+    except FieldDoesNotExist:
+        return False
+    return True
