@@ -209,6 +209,10 @@ TEMPLATES = [
     },
 ]
 
+# Select, checkbox and plain input widgets written in Python (same HTML as
+# Django's templates, a template include less per option).
+FORM_RENDERER = "ldnsite.forms_renderer.WidgetRenderer"
+
 DATABASES = {
     "default": database_from_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
@@ -342,9 +346,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
-    ],
+    "DEFAULT_PERMISSION_CLASSES": ["ldnsite.api_defaults.ModelPermissionsOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["ldnsite.api_defaults.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -118,11 +118,11 @@ class PublishedOrPreviewMixin:
         raise NotImplementedError
 
     def can_preview(self) -> bool:
-        opts = self.base_queryset().model._meta
         user = self.request.user
-        return user.is_staff and user.has_perm(
-            f"{opts.app_label}.change_{opts.model_name}"
-        )
+        if not user.is_staff:  # the public: no queryset to build
+            return False
+        opts = self.base_queryset().model._meta
+        return user.has_perm(f"{opts.app_label}.change_{opts.model_name}")
 
     def get_queryset(self) -> QuerySet:
         queryset = self.base_queryset()

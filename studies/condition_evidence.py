@@ -13,7 +13,6 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 
 from django.db.models import Count
-from django.urls import reverse
 
 from conditions.models import Condition, Outcome
 from studies.evidence import (
@@ -29,7 +28,7 @@ from studies.evidence import (
     level_for_design,
     plain_statement,
 )
-from studies.models import EvidenceSummary, Finding, dose_text
+from studies.models import EvidenceSummary, Finding, dose_text, study_address
 
 OUTCOME_ORDER = {value: index for index, value in enumerate(Outcome.values)}
 PRIMARY_DESIGNS = [d for d, role in ROLE_OF_DESIGN.items() if role == Role.PRIMARY]
@@ -276,7 +275,7 @@ def replication(condition: Condition) -> list[Plot]:
                         Mark(
                             sid,
                             title,
-                            reverse("studies:detail", kwargs={"pk": sid, "slug": slug}),
+                            study_address(sid, slug),
                             direction,
                             n,
                             radius(n),

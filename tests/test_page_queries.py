@@ -35,7 +35,7 @@ PAGES = [
     ("/faq/", 2),
     ("/glossary/", 1),
     ("/search/?q=pain", 5),
-    ("/sitemap.xml", 6),
+    ("/sitemap-conditions.xml", 2),
     ("/studies/feed/", 1),
 ]
 

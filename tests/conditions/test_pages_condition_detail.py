@@ -329,9 +329,10 @@ def test_within_a_level_newer_studies_come_first_and_undated_last(client):
     for title, year in (("Undated", None), ("Older", 2001), ("Newer", 2020)):
         make_finding(condition=condition, study=make_study(title=title, year=year))
     body = client.get(condition.get_absolute_url()).content.decode()
-    api = client.get(f"/api/v1/conditions/{condition.slug}/").json()
+    detail = client.get(f"/api/v1/conditions/{condition.slug}/").json()
+    api = client.get(detail["findings_url"]).json()
     assert body.index("Newer") < body.index("Older") < body.index("Undated")
-    assert [f["study"]["title"] for f in api["findings"]] == [
+    assert [f["study"]["title"] for f in api["results"]] == [
         "Newer",
         "Older",
         "Undated",
