@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install browser bench bench-pages bench-import lint format migrations-check seed admin-user check-deploy clean
+.PHONY: run test install browser bench bench-pages bench-import two-servers lint format migrations-check seed admin-user check-deploy clean
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
@@ -28,6 +28,11 @@ bench: $(VENV)/.installed
 # Page times and query counts through the test client at growing content sizes.
 bench-pages: $(VENV)/.installed
 	$(PY) benchmarks/pages.py $(BENCH_ROWS)
+
+# Two gunicorn servers on one PostgreSQL and one Redis: a publish, a staff
+# session, the API throttle and the sign-in lockout are shared.
+two-servers: $(VENV)/.installed
+	$(PY) scripts/two_servers.py
 
 # Citation import: time and queries of preview and import at 10 to 1,000 records.
 bench-import: $(VENV)/.installed
