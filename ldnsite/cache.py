@@ -7,13 +7,14 @@ and query, whether the client takes gzip, and (under `/api/`) the `Accept`
 header. Never kept: the admin, a request carrying a session cookie or an
 `Authorization` header, an answer that sets a cookie.
 
-When it goes stale: every key carries the content *generation*, a number in the
-shared cache. Any committed write to a table the public reads (`PUBLIC_APPS`,
-history tables aside) bumps it, whatever wrote it: a model save, a queryset
-`update()` or `bulk_create()`, a raw statement. The database connection is the
-one place all writes go through, so it is watched there (`_watch_writes`), and
-the bump waits for the commit (`transaction.on_commit`) so that no server can
-cache the old content after it.
+When it goes stale: every entry carries the content *generation*, a number in
+the shared cache (read with the entry, in one round trip). Any committed write
+to a table the public reads (`PUBLIC_APPS`, history tables aside) bumps it,
+whatever wrote it: a model save, a queryset `update()` or `bulk_create()`, a
+raw statement. The database connection is the one place all writes go
+through, so it is watched there (`_watch_writes`), and the bump waits for the
+commit (`transaction.on_commit`) so that no server can cache the old content
+after it.
 
 The clock changes what the public sees too (an item scheduled for publication;
 a review falling due at midnight). Entries expire at the next such moment
@@ -175,11 +176,14 @@ def catch_up(now: datetime.datetime) -> bool:
     return True
 
 
-def state(now: datetime.datetime) -> tuple[int, float] | None:
+def state(now: datetime.datetime, values: dict | None = None):
     """(generation, seconds until the next change), or None when pages must not
     be cached now (a scheduled moment passed and another server is catching up).
+
+    `values`: the generation and next-change keys already read, if any.
     """
-    values = cache.get_many([GENERATION_KEY, NEXT_CHANGE_KEY])
+    if values is None:
+        values = cache.get_many([GENERATION_KEY, NEXT_CHANGE_KEY])
     current = values.get(GENERATION_KEY)
     if current is None:
         current = generation()
@@ -221,7 +225,7 @@ def cacheable_response(request, response) -> bool:
     )
 
 
-def page_key(request, generation: int) -> str:
+def page_key(request) -> str:
     parts = [
         request.build_absolute_uri(),
         "gzip" if _GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "",
@@ -229,7 +233,7 @@ def page_key(request, generation: int) -> str:
     if request.path.startswith("/api/"):
         parts.append(request.META.get("HTTP_ACCEPT", ""))
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"pages:{generation}:{digest}"
+    return f"pages:{digest}"
 
 
 def _throttled(request) -> bool:
@@ -257,9 +261,15 @@ class SharedPageCacheMiddleware:
             return self.get_response(request)
         now = timezone.now()
         try:
-            current = state(now)
-            key = page_key(request, current[0]) if current else None
-            stored = cache.get(key) if key else None
+            # One round trip: the generation, the next change and the page.
+            key = page_key(request)
+            values = cache.get_many([GENERATION_KEY, NEXT_CHANGE_KEY, key])
+            current = state(now, values)
+            stored = values.get(key)
+            if current is None:
+                key = None
+            if stored is not None and (key is None or stored[0] != current[0]):
+                stored = None  # kept for an earlier generation: stale
         except Exception:  # the cache is down or the host refused: uncached
             logger.warning("The page cache is unavailable", exc_info=True)
             current = key = stored = None
@@ -271,6 +281,7 @@ class SharedPageCacheMiddleware:
         if key and cacheable_response(request, response):
             self.store(
                 key,
+                current[0],
                 response,
                 timeout=min(current[1], settings.SHARED_PAGE_CACHE_SECONDS),
             )
@@ -278,12 +289,12 @@ class SharedPageCacheMiddleware:
         return response
 
     @staticmethod
-    def store(key: str, response, timeout: float) -> None:
+    def store(key: str, generation: int, response, timeout: float) -> None:
         headers = [(k, v) for k, v in response.items() if k != HEADER]
         try:
             cache.set(
                 key,
-                (response.status_code, headers, response.content),
+                (generation, response.status_code, headers, response.content),
                 timeout=max(1, int(timeout)),
             )
         except Exception:
@@ -291,7 +302,7 @@ class SharedPageCacheMiddleware:
 
     @staticmethod
     def hit(request, stored):
-        status, headers, content = stored
+        _, status, headers, content = stored
         response = HttpResponse(content, status=status)
         for name, value in headers:
             response[name] = value

@@ -36,6 +36,8 @@ PRIMARY_DESIGNS = [d for d, role in ROLE_OF_DESIGN.items() if role == Role.PRIMA
 REVIEWS_SHOWN = 20
 DOSES_SHOWN = 8
 MARKS_SHOWN = 150
+# Up to this many studies in a cell, the plot's text lists their sizes.
+SIZES_LISTED = 12
 """At most this many studies per outcome are drawn (the largest); the list below
 the plot names every study."""
 
@@ -189,8 +191,13 @@ class Band:
         for direction in COLUMNS:
             sizes = self.counts.get(direction)
             if sizes:
-                known = ", ".join(str(n) for n in sizes if n)
-                sizes_text = f"{known} people" if known else "sizes not reported"
+                known = [n for n in sizes if n]
+                if len(known) > SIZES_LISTED:  # the text stays short at any size
+                    sizes_text = f"{sum(known)} people in all"
+                elif known:
+                    sizes_text = f"{', '.join(map(str, known))} people"
+                else:
+                    sizes_text = "sizes not reported"
                 word = Direction(direction).label.lower()
                 parts.append(f"{len(sizes)} {word} ({sizes_text})")
         return f"{self.label}: " + ("; ".join(parts) if parts else "none")

@@ -337,3 +337,18 @@ def test_within_a_level_newer_studies_come_first_and_undated_last(client):
         "Older",
         "Undated",
     ]
+
+
+def test_the_replication_text_stays_short_however_many_studies(client):
+    from studies import condition_evidence
+
+    condition = make_condition()
+    for _ in range(condition_evidence.SIZES_LISTED + 3):
+        make_finding(condition=condition, study=make_study(sample_size=10))
+    [plot] = condition_evidence.replication(condition)
+    [band] = plot.bands
+    count = condition_evidence.SIZES_LISTED + 3
+    assert (
+        band.words == f"Randomised trials: {count} benefit ({count * 10} people in all)"
+    )
+    assert band.words in client.get(condition.get_absolute_url()).content.decode()
