@@ -57,8 +57,9 @@ class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
     the replication plots, a page of findings by level and direction, and FAQ.
 
     Queries: the condition (with its reviewer), its summaries, mechanisms and
-    FAQ (prefetches), the doses, the reviews, the replication marks, then the
-    count and the page of findings; the same whatever the number of findings.
+    FAQ (prefetches), the doses, the reviews, the replication counts and marks,
+    then the count and the page of findings; the same whatever the number of
+    findings.
     """
 
     template_name = "conditions/condition_detail.html"

@@ -1,7 +1,7 @@
 """The sitemap index and what every section shares.
 
 `/sitemap.xml` is an index (`django.contrib.sitemaps.views.index`) naming one
-sitemap per section (`/sitemap-<section>.xml`), each paged at `SITEMAP_LIMIT`
+sitemap per section (`/sitemap-<section>.xml`), each paged at `SITEMAP_LIMIT` (2,000)
 addresses (`?p=2`...), so no answer grows with the database. The sections live
 with their apps (`conditions/sitemaps.py`, `studies/sitemaps.py`); `sitemaps()`
 gathers them.
@@ -22,7 +22,7 @@ from django.utils import timezone
 
 # Addresses per sitemap file (the protocol allows 50,000; smaller files answer
 # in bounded time).
-SITEMAP_LIMIT = 5000
+SITEMAP_LIMIT = 2000
 
 STATIC_PAGES = (
     "conditions:home",

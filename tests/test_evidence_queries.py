@@ -67,9 +67,9 @@ ADDRESSES = [
     ("/conditions/", 4),
     ("/conditions/?ordering=-certainty&certainty={certainty}", 4),
     # condition; summaries; mechanisms; FAQ; doses; reviews; replication
-    # marks; findings count and page
-    ("/conditions/{slug}/", 9),
-    ("/conditions/{slug}/?findings=2", 9),
+    # counts and marks; findings count and page
+    ("/conditions/{slug}/", 10),
+    ("/conditions/{slug}/?findings=2", 10),
     # conditions; summaries
     ("/evidence/", 2),
     # count; page; summaries

@@ -24,7 +24,7 @@ PAGES = [
     ("/conditions/", 4),
     ("/conditions/?ordering=-certainty&certainty=moderate", 4),
     ("/conditions/?ordering=-studies&category=pain_syndrome", 4),
-    ("{condition}", 9),
+    ("{condition}", 10),
     ("/mechanisms/", 2),
     ("{mechanism}", 3),
     ("/studies/", 4),

@@ -320,8 +320,9 @@ def test_the_page_runs_a_fixed_number_of_queries(client):
     small, large = queries_at_5_and_50(client, condition.get_absolute_url(), add)
     # The condition with its reviewer; its stored summaries; its published
     # mechanisms; its published FAQ; the doses studied; the reviews; the
-    # replication marks; the count and the page of findings with their studies.
-    assert small == large == 9
+    # replication counts and marks; the count and the page of findings with
+    # their studies.
+    assert small == large == 10
 
 
 def test_within_a_level_newer_studies_come_first_and_undated_last(client):
