@@ -82,13 +82,15 @@ def bump() -> None:
         logger.exception("The page cache could not be invalidated")
 
 
-def bump_on_commit() -> None:
-    """`bump()` once the current transaction commits (at once outside one)."""
-    if not connection.in_atomic_block:
+def bump_on_commit(conn=None) -> None:
+    """`bump()` once the current transaction of `conn` (the default database)
+    commits; at once outside a transaction."""
+    conn = conn or connection
+    if not conn.in_atomic_block:
         bump()
         return
-    if not any(func is bump for _, func, _ in connection.run_on_commit):
-        transaction.on_commit(bump)
+    if not any(func is bump for _, func, _ in conn.run_on_commit):
+        transaction.on_commit(bump, using=conn.alias)
 
 
 # --- Watching writes -----------------------------------------------------------
@@ -117,7 +119,7 @@ def _watch_writes(execute, sql, params, many, context):
             if _tables is None:
                 _tables = public_tables()
             if match.group(1) in _tables:
-                bump_on_commit()
+                bump_on_commit(context["connection"])
     return result
 
 
