@@ -304,6 +304,8 @@ class Study(EditorialModel):
             # list page's order (undated last) has its own index on PostgreSQL
             # (migration 0008; SQLite cannot index NULLS LAST).
             models.Index(fields=["-year", "title", "id"], name="study_newest_first"),
+            # The latest published studies (home page, feed).
+            models.Index(fields=["-published_at", "-id"], name="study_latest_first"),
         ]
         constraints = [
             *EditorialModel.editorial_constraints("study"),

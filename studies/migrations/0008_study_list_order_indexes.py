@@ -34,5 +34,11 @@ class Migration(migrations.Migration):
                 fields=["-year", "title", "id"], name="study_newest_first"
             ),
         ),
+        migrations.AddIndex(
+            model_name="study",
+            index=models.Index(
+                fields=["-published_at", "-id"], name="study_latest_first"
+            ),
+        ),
         migrations.RunPython(create_page_order, drop_page_order),
     ]
