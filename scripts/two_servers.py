@@ -186,6 +186,15 @@ class NoRedirect(urllib.request.HTTPRedirectHandler):
         return None
 
 
+def forget_cache_keys() -> None:
+    """Remove this run's keys (its own `CACHE_KEY_PREFIX`) from Redis."""
+    import redis
+
+    client = redis.Redis.from_url(REDIS)
+    for key in client.scan_iter(f"{ENV['CACHE_KEY_PREFIX']}:*"):
+        client.delete(key)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--keep", action="store_true", help="keep the database")
@@ -255,6 +264,7 @@ def main() -> int:
             os.killpg(server.pid, signal.SIGTERM)
             server.wait(timeout=20)
         shutil.rmtree(ENV["STATIC_ROOT"], ignore_errors=True)
+        forget_cache_keys()
         if not args.keep:
             import psycopg
 
