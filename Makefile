@@ -7,7 +7,7 @@ PY := $(BIN)/python
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test install browser bench bench-import lint format migrations-check seed admin-user check-deploy clean
+.PHONY: run test install browser bench bench-pages bench-import two-servers lint format migrations-check seed admin-user check-deploy clean
 
 run: $(VENV)/.installed
 	$(PY) manage.py migrate --noinput
@@ -18,9 +18,21 @@ run: $(VENV)/.installed
 test: $(VENV)/.installed browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
-# Page times and query counts at growing content sizes (a throwaway database).
+# Requests per second of every public page as served in production (gunicorn,
+# PostgreSQL, Redis, wrk), at the given numbers of studies, cache on and off.
+BENCH_SIZES ?= 100 10000
+BENCH_SECONDS ?= 5
 bench: $(VENV)/.installed
+	$(PY) benchmarks/serve.py $(BENCH_SIZES) --seconds $(BENCH_SECONDS)
+
+# Page times and query counts through the test client at growing content sizes.
+bench-pages: $(VENV)/.installed
 	$(PY) benchmarks/pages.py $(BENCH_ROWS)
+
+# Two gunicorn servers on one PostgreSQL and one Redis: a publish, a staff
+# session, the API throttle and the sign-in lockout are shared.
+two-servers: $(VENV)/.installed
+	$(PY) scripts/two_servers.py
 
 # Citation import: time and queries of preview and import at 10 to 1,000 records.
 bench-import: $(VENV)/.installed

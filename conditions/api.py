@@ -16,12 +16,11 @@ from conditions.serializers import (
     MechanismSerializer,
 )
 from ldnsite.editorial.api import EditorialViewSet
-from studies.models import Finding
 
 
 class ConditionViewSet(EditorialViewSet):
     """Conditions, with the stored evidence per outcome and the headline; the
-    detail adds mechanisms and findings."""
+    detail adds mechanisms and the number of findings with their paged list."""
 
     serializer_class = ConditionSerializer
     filterset_class = ConditionFilter
@@ -35,13 +34,6 @@ class ConditionViewSet(EditorialViewSet):
     def get_model(self):
         return ConditionSerializer.Meta.model
 
-    def shape(self, queryset):
-        if self.action == "list":
-            return queryset.for_api_list()
-        return queryset.for_api_detail(
-            Finding.objects.of_published_studies().for_condition_page()
-        )
-
 
 class MechanismViewSet(EditorialViewSet):
     serializer_class = MechanismSerializer
@@ -53,9 +45,6 @@ class FAQEntryViewSet(EditorialViewSet):
     serializer_class = FAQEntrySerializer
     filterset_class = FAQFilter
     lookup_field = "slug"
-
-    def shape(self, queryset):
-        return queryset.for_api_list()
 
 
 class GlossaryTermViewSet(EditorialViewSet):

@@ -5,11 +5,12 @@ from decimal import Decimal
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.db.models import F, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
 from ldnsite.editorial.models import EditorialModel, EditorialQuerySet
+from ldnsite.editorial.policy import published_q
 
 
 class SupportLevel(models.TextChoices):
@@ -61,6 +62,47 @@ def default_main_outcome(category: str) -> str:
     return Outcome.PAIN if category in PAIN_CATEGORIES else Outcome.DISEASE_ACTIVITY
 
 
+class MechanismQuerySet(EditorialQuerySet):
+    def for_list(self) -> MechanismQuerySet:
+        """Mechanisms with `study_count` (published studies) and their
+        `published_conditions`, A to Z: two queries."""
+        return (
+            self.annotate(
+                study_count=Count(
+                    "studies", filter=published_q("studies__"), distinct=True
+                )
+            )
+            .prefetch_related(
+                Prefetch(
+                    "conditions",
+                    queryset=Condition.objects.published(),
+                    to_attr="published_conditions",
+                )
+            )
+            .order_by(*Mechanism._meta.ordering)
+        )
+
+    def for_page(self) -> MechanismQuerySet:
+        """A mechanism's page: its published conditions and studies."""
+        study = Mechanism.studies.rel.related_model  # studies depends on us
+        return (
+            super()
+            .for_page()
+            .prefetch_related(
+                Prefetch(
+                    "conditions",
+                    queryset=Condition.objects.published(),
+                    to_attr="published_conditions",
+                ),
+                Prefetch(
+                    "studies",
+                    queryset=study.objects.published().order_by("-year", "title", "pk"),
+                    to_attr="published_studies",
+                ),
+            )
+        )
+
+
 class Mechanism(EditorialModel):
     """A way LDN is thought to act, with the level at which it is supported."""
 
@@ -72,6 +114,7 @@ class Mechanism(EditorialModel):
         "level of support", max_length=10, choices=SupportLevel.choices
     )
 
+    objects = MechanismQuerySet.as_manager()
     history = HistoricalRecords()
 
     class Meta:
@@ -98,26 +141,31 @@ class ConditionQuerySet(EditorialQuerySet):
             Prefetch("evidence_summaries", to_attr="evidence_rows")
         )
 
-    def for_api_list(self) -> ConditionQuerySet:
-        """The API's condition list: the stored summaries of each condition."""
+    def for_list(self) -> ConditionQuerySet:
+        """Condition lists (home, the list page, the API list): the stored
+        summaries of each condition, nothing graded per request."""
         return self.with_evidence()
 
     def for_page(self) -> ConditionQuerySet:
-        """A condition's page: stored summaries and published mechanisms (the
-        page reads its findings itself, a page at a time)."""
-        return self.with_evidence().prefetch_related(
-            Prefetch(
-                "mechanisms",
-                queryset=Mechanism.objects.published(),
-                to_attr="published_mechanisms",
-            ),
-        )
-
-    def for_api_detail(self, findings) -> ConditionQuerySet:
-        """The API's condition detail: `for_page()` plus `published_findings`,
-        the given findings (of published studies, study joined, ordered)."""
-        return self.for_page().prefetch_related(
-            Prefetch("findings", queryset=findings, to_attr="published_findings")
+        """A condition's page and API detail: stored summaries, published
+        mechanisms, the reviewer, and `public_findings_count` (findings of
+        published studies); the findings themselves are read a page at a time."""
+        return (
+            super()
+            .for_page()
+            .with_evidence()
+            .prefetch_related(
+                Prefetch(
+                    "mechanisms",
+                    queryset=Mechanism.objects.published(),
+                    to_attr="published_mechanisms",
+                ),
+            )
+            .annotate(
+                public_findings_count=Count(
+                    "findings", filter=published_q("findings__study__")
+                )
+            )
         )
 
 
@@ -282,11 +330,14 @@ class ConditionMechanism(models.Model):
 
 
 class FAQEntryQuerySet(EditorialQuerySet):
-    def for_api_list(self) -> FAQEntryQuerySet:
+    def for_list(self) -> FAQEntryQuerySet:
         """FAQ entries with their condition, when it is public (else `None`)."""
         return self.prefetch_related(
             Prefetch("condition", queryset=Condition.objects.published())
         )
+
+    def for_page(self) -> FAQEntryQuerySet:
+        return super().for_page().for_list()
 
 
 class FAQEntry(EditorialModel):

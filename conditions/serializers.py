@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.reverse import reverse
 
 from conditions.models import (
     Condition,
@@ -24,10 +27,8 @@ from ldnsite.rest import (
 from studies.evidence import DowngradeReason
 from studies.models import EvidenceSummary, Finding
 from studies.serializers import (
-    FINDING_RESULT_FIELDS,
     ConditionRefSerializer,
     MechanismRefSerializer,
-    StudyShortSerializer,
 )
 
 
@@ -99,25 +100,6 @@ class EvidenceFieldsMixin(serializers.Serializer):
         return EvidenceSummarySerializer(condition.summaries, many=True).data
 
 
-class ConditionFindingSerializer(serializers.ModelSerializer):
-    """A finding as its condition's detail lists it, with its study in short form."""
-
-    url = serializers.HyperlinkedIdentityField(view_name="finding-detail")
-    study = StudyShortSerializer(read_only=True)
-
-    class Meta:
-        model = Finding
-        fields = (
-            "id",
-            "url",
-            "outcome",
-            "direction",
-            "effect",
-            *FINDING_RESULT_FIELDS,
-            "study",
-        )
-
-
 class ConditionListSerializer(EvidenceFieldsMixin, serializers.ModelSerializer):
     url = serializers.HyperlinkedIdentityField(
         view_name="condition-detail", lookup_field="slug"
@@ -143,7 +125,8 @@ class ConditionListSerializer(EvidenceFieldsMixin, serializers.ModelSerializer):
 
 
 class ConditionSerializer(EvidenceFieldsMixin, EditorialSerializer):
-    """A condition in full: evidence per outcome, mechanisms, findings with studies.
+    """A condition in full: evidence per outcome, mechanisms, and how many
+    findings it has with the address of their paged list (`findings_url`).
 
     `main_outcome` is written as the staff choice (empty: the default for the
     category) and read as the outcome in effect.
@@ -162,7 +145,12 @@ class ConditionSerializer(EvidenceFieldsMixin, EditorialSerializer):
         ),
     )
     mechanisms = serializers.SerializerMethodField()
-    findings = serializers.SerializerMethodField()
+    findings_count = serializers.SerializerMethodField(
+        help_text="Public findings for this condition (of published studies)."
+    )
+    findings_url = serializers.SerializerMethodField(
+        help_text="The paged list of those findings: `findings/?condition=<slug>`."
+    )
 
     class Meta:
         model = Condition
@@ -182,7 +170,8 @@ class ConditionSerializer(EvidenceFieldsMixin, EditorialSerializer):
             "headline",
             "evidence",
             "mechanisms",
-            "findings",
+            "findings_count",
+            "findings_url",
             *EDITORIAL_FIELDS,
         )
         read_only_fields = EDITORIAL_READ_ONLY
@@ -199,18 +188,16 @@ class ConditionSerializer(EvidenceFieldsMixin, EditorialSerializer):
             mechanisms = condition.mechanisms.published()
         return MechanismRefSerializer(mechanisms, many=True, context=self.context).data
 
-    @extend_schema_field(ConditionFindingSerializer(many=True))
-    def get_findings(self, condition: Condition):
-        findings = getattr(condition, "published_findings", None)
-        if findings is None:
-            findings = (
-                Finding.objects.of_published_studies()
-                .for_condition_page()
-                .filter(condition=condition)
-            )
-        return ConditionFindingSerializer(
-            findings, many=True, context=self.context
-        ).data
+    def get_findings_count(self, condition: Condition) -> int:
+        count = getattr(condition, "public_findings_count", None)
+        if count is None:
+            count = Finding.objects.of_published_studies().filter(condition=condition)
+            count = count.count()
+        return count
+
+    def get_findings_url(self, condition: Condition) -> str:
+        url = reverse("finding-list", request=self.context.get("request"))
+        return f"{url}?{urlencode({'condition': condition.slug})}"
 
 
 class MechanismSerializer(EditorialSerializer):

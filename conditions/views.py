@@ -1,12 +1,11 @@
 import unicodedata
 
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch
+from django.db.models import Prefetch
 from django.views.generic import DetailView, ListView, TemplateView
 
 from conditions.filters import ConditionFilter
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism, Outcome
-from ldnsite.editorial.policy import published_q
 from ldnsite.editorial.views import PublishedOrPreviewMixin
 from ldnsite.views import FilteredListView
 from studies import condition_evidence
@@ -28,7 +27,7 @@ class HomeView(TemplateView):
     template_name = "conditions/home.html"
 
     def get_context_data(self, **kwargs):
-        conditions = list(Condition.objects.published().with_evidence())
+        conditions = list(Condition.objects.published().for_list())
         return super().get_context_data(
             conditions=conditions,
             evidence_map=evidence_map_from_conditions(conditions),
@@ -51,7 +50,7 @@ class ConditionListView(FilteredListView):
     filterset_class = ConditionFilter
 
     def get_queryset(self):
-        return Condition.objects.published().with_evidence()
+        return Condition.objects.published().for_list()
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
@@ -69,22 +68,19 @@ class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
     the replication plots, a page of findings by level and direction, and FAQ.
 
     Queries: the condition (with its reviewer), its summaries, mechanisms and
-    FAQ (prefetches), the doses, the reviews, the replication marks, then the
-    count and the page of findings; the same whatever the number of findings.
+    FAQ (prefetches), the doses, the reviews, the replication counts and marks,
+    then the count and the page of findings; the same whatever the number of
+    findings.
     """
 
     template_name = "conditions/condition_detail.html"
 
     def base_queryset(self):
-        return (
-            Condition.objects.for_page()
-            .select_related("reviewed_by__staff_profile")
-            .prefetch_related(
-                Prefetch(
-                    "faq_entries",
-                    queryset=FAQEntry.objects.published(),
-                    to_attr="published_faq",
-                )
+        return Condition.objects.for_page().prefetch_related(
+            Prefetch(
+                "faq_entries",
+                queryset=FAQEntry.objects.published(),
+                to_attr="published_faq",
             )
         )
 
@@ -188,22 +184,7 @@ class MechanismListView(ListView):
     template_name = "conditions/mechanism_list.html"
 
     def get_queryset(self):
-        return (
-            Mechanism.objects.published()
-            .annotate(
-                study_count=Count(
-                    "studies", filter=published_q("studies__"), distinct=True
-                )
-            )
-            .prefetch_related(
-                Prefetch(
-                    "conditions",
-                    queryset=Condition.objects.published(),
-                    to_attr="published_conditions",
-                )
-            )
-            .order_by("name", "pk")
-        )
+        return Mechanism.objects.published().for_list()
 
 
 class MechanismDetailView(PublishedOrPreviewMixin, DetailView):
@@ -212,20 +193,7 @@ class MechanismDetailView(PublishedOrPreviewMixin, DetailView):
     template_name = "conditions/mechanism_detail.html"
 
     def base_queryset(self):
-        return Mechanism.objects.select_related(
-            "reviewed_by__staff_profile"
-        ).prefetch_related(
-            Prefetch(
-                "conditions",
-                queryset=Condition.objects.published(),
-                to_attr="published_conditions",
-            ),
-            Prefetch(
-                "studies",
-                queryset=Study.objects.published().order_by("-year", "title", "pk"),
-                to_attr="published_studies",
-            ),
-        )
+        return Mechanism.objects.for_page()
 
     def get_context_data(self, **kwargs):
         return super().get_context_data(
@@ -245,7 +213,7 @@ class FAQView(ListView):
     template_name = "conditions/faq.html"
 
     def get_queryset(self):
-        return FAQEntry.objects.published().for_api_list()
+        return FAQEntry.objects.published().for_list()
 
     def get_context_data(self, **kwargs):
         general, by_condition = [], {}

@@ -12,6 +12,10 @@ from django.conf import settings
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser as DRFJSONParser
+from rest_framework.permissions import (
+    SAFE_METHODS,
+    DjangoModelPermissionsOrAnonReadOnly,
+)
 from rest_framework.throttling import AnonRateThrottle
 
 # Deeper JSON than any of our payloads needs is refused before it is parsed:
@@ -98,3 +102,14 @@ def client_address(request) -> str:
     `REMOTE_ADDR`, or the `API_NUM_PROXIES`-th address from the end of
     `X-Forwarded-For` when that many proxies are trusted."""
     return AnonThrottle().get_ident(request)
+
+
+class ModelPermissionsOrReadOnly(DjangoModelPermissionsOrAnonReadOnly):
+    """DRF's model permissions, anonymous reads allowed, without building the
+    view's queryset for a read (which needs no permission): a list page built
+    its queryset twice."""
+
+    def has_permission(self, request, view):
+        if request.method in SAFE_METHODS:
+            return True
+        return super().has_permission(request, view)

@@ -7,6 +7,11 @@ class LDNSiteConfig(AppConfig):
     verbose_name = "LDN site"
     default = True
 
+    def ready(self):
+        from ldnsite import cache
+
+        cache.install()
+
 
 class LDNAdminConfig(admin_apps.AdminConfig):
     """Django's admin with our site (`ldnsite.adminsite.LDNAdminSite`).

@@ -169,6 +169,9 @@ MIDDLEWARE = [
     "ldnsite.middleware.HealthCheckMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Anonymous pages and API answers from the shared cache, as compressed and
+    # tagged by the ones below (ldnsite/cache.py).
+    "ldnsite.cache.SharedPageCacheMiddleware",
     # Compresses what the ones below produce (and weakens their ETags to match).
     "ldnsite.middleware.PublicGZipMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
@@ -206,12 +209,22 @@ TEMPLATES = [
     },
 ]
 
+# Select, checkbox and plain input widgets written in Python (same HTML as
+# Django's templates, a template include less per option).
+FORM_RENDERER = "ldnsite.forms_renderer.WidgetRenderer"
+
 DATABASES = {
     "default": database_from_url("DATABASE_URL", f"sqlite:///{BASE_DIR / 'db.sqlite3'}")
 }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-CACHES = {"default": cache_from_url("CACHE_URL", "locmem://")}
+# CACHE_URL (or REDIS_URL, as some hosts name it): Redis in production, shared
+# by every app server; the local-memory default is one process's own.
+CACHES = {
+    "default": cache_from_url(
+        "CACHE_URL" if os.environ.get("CACHE_URL") else "REDIS_URL", "locmem://"
+    )
+}
 
 # Only staff have accounts: passwords of at least 12 characters (OWASP ASVS L2).
 PASSWORD_MIN_LENGTH = 12
@@ -307,6 +320,16 @@ SECURE_CSP = {
 # Seconds browsers and shared caches may keep an anonymous page (sitemap, feed
 # and robots.txt included) before asking again; a 304 makes asking cheap.
 PAGE_CACHE_MAX_AGE = env_int("PAGE_CACHE_MAX_AGE", 300)
+# Anonymous pages and API answers kept server-side in the default cache and
+# served to every app server (`ldnsite.cache`); on by default with a shared
+# cache (Redis) only, since a process's own memory would miss other servers'
+# changes. Kept at most SHARED_PAGE_CACHE_SECONDS; any public change or
+# scheduled moment makes them stale at once.
+SHARED_PAGE_CACHE = env_bool(
+    "SHARED_PAGE_CACHE",
+    CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache",
+)
+SHARED_PAGE_CACHE_SECONDS = env_int("SHARED_PAGE_CACHE_SECONDS", 3600, minimum=1)
 
 # --- API ---------------------------------------------------------------------
 
@@ -323,9 +346,7 @@ REST_FRAMEWORK = {
         "rest_framework.authentication.TokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
-    "DEFAULT_PERMISSION_CLASSES": [
-        "rest_framework.permissions.DjangoModelPermissionsOrAnonReadOnly"
-    ],
+    "DEFAULT_PERMISSION_CLASSES": ["ldnsite.api_defaults.ModelPermissionsOrReadOnly"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     "DEFAULT_PARSER_CLASSES": ["ldnsite.api_defaults.JSONParser"],
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],

@@ -1,8 +1,14 @@
-"""sitemap.xml: the public pages, and every published condition, mechanism and study.
+"""The sitemap index and what every section shares.
+
+`/sitemap.xml` is an index (`django.contrib.sitemaps.views.index`) naming one
+sitemap per section (`/sitemap-<section>.xml`), each paged at `SITEMAP_LIMIT` (2,000)
+addresses (`?p=2`...), so no answer grows with the database. The sections live
+with their apps (`conditions/sitemaps.py`, `studies/sitemaps.py`); `sitemaps()`
+gathers them.
 
 Only `.published()` rows are listed, so drafts, items in review, archived and
-scheduled items never appear. Each section runs two queries (a count and the
-page of rows) whatever the number of rows.
+scheduled items never appear. The index runs two queries per section (its
+count and its latest change); a section's page two (a count and its rows).
 """
 
 from __future__ import annotations
@@ -14,9 +20,9 @@ from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
 
-from conditions.models import Condition, Mechanism
-from ldnsite.editorial.policy import published_q
-from studies.models import Study
+# Addresses per sitemap file (the protocol allows 50,000; smaller files answer
+# in bounded time).
+SITEMAP_LIMIT = 2000
 
 STATIC_PAGES = (
     "conditions:home",
@@ -64,6 +70,7 @@ class EditorialSitemap(Sitemap):
 
     model = None
     changefreq = "monthly"
+    limit = SITEMAP_LIMIT
 
     def queryset(self):
         return self.model.objects.published()
@@ -78,38 +85,24 @@ class EditorialSitemap(Sitemap):
     def lastmod(self, obj):
         return latest(obj.updated_at, obj.last_reviewed)
 
-
-class ConditionSitemap(EditorialSitemap):
-    """A condition's page also changes when one of its findings does."""
-
-    model = Condition
-
-    def items(self):
-        return (
-            super()
-            .items()
-            .annotate(
-                findings_updated_at=Max(
-                    "findings__updated_at", filter=published_q("findings__study__")
-                )
-            )
+    def latest_changes(self) -> dict:
+        """Aggregates whose latest is the section's last change (one query)."""
+        return self.queryset().aggregate(
+            edited=Max("updated_at"), reviewed=Max("last_reviewed")
         )
 
-    def lastmod(self, obj):
-        return latest(super().lastmod(obj), obj.findings_updated_at)
+    def get_latest_lastmod(self):
+        """For the index: one aggregate, not every row's `lastmod()`."""
+        return latest(*self.latest_changes().values())
 
 
-class MechanismSitemap(EditorialSitemap):
-    model = Mechanism
+def sitemaps() -> dict[str, type[Sitemap]]:
+    from conditions.sitemaps import ConditionSitemap, MechanismSitemap
+    from studies.sitemaps import StudySitemap
 
-
-class StudySitemap(EditorialSitemap):
-    model = Study
-
-
-SITEMAPS = {
-    "pages": StaticPagesSitemap,
-    "conditions": ConditionSitemap,
-    "mechanisms": MechanismSitemap,
-    "studies": StudySitemap,
-}
+    return {
+        "pages": StaticPagesSitemap,
+        "conditions": ConditionSitemap,
+        "mechanisms": MechanismSitemap,
+        "studies": StudySitemap,
+    }

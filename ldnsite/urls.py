@@ -1,12 +1,14 @@
 from django.contrib import admin
-from django.contrib.sitemaps.views import sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from ldnsite.search import search_view
-from ldnsite.sitemaps import SITEMAPS
+from ldnsite.sitemaps import sitemaps
 from ldnsite.views import api_docs, favicon, robots_txt
 from studies.feeds import LatestStudiesFeed
+
+SITEMAPS = sitemaps()
 
 urlpatterns = [
     path("admin/", admin.site.urls),
@@ -14,7 +16,18 @@ urlpatterns = [
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", api_docs, name="api-docs"),
     path("search/", search_view, name="search"),
-    path("sitemap.xml", sitemap, {"sitemaps": SITEMAPS}, name="sitemap"),
+    path(
+        "sitemap.xml",
+        sitemap_views.index,
+        {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
+        name="sitemap",
+    ),
+    path(
+        "sitemap-<section>.xml",
+        sitemap_views.sitemap,
+        {"sitemaps": SITEMAPS},
+        name="sitemap-section",
+    ),
     path("robots.txt", robots_txt, name="robots"),
     path("favicon.ico", favicon, name="favicon"),
     path("studies/feed/", LatestStudiesFeed(), name="studies-feed"),

@@ -133,9 +133,11 @@ class StudyViewSet(CitationImportMixin, EditorialViewSet):
         return [JSONRenderer()]
 
     def shape(self, queryset):
-        if self.action in ("list", "export_list"):
-            return queryset.for_api_list()
-        return queryset.for_api_detail()
+        if self.action == "export_list" or (
+            self.action == "list" and self._exporting()
+        ):  # every matching study, as citations: no relations
+            return queryset.with_level()
+        return super().shape(queryset)
 
     def _exporting(self) -> bool:
         return isinstance(self.request.accepted_renderer, CitationRenderer)
@@ -173,10 +175,14 @@ class StudyViewSet(CitationImportMixin, EditorialViewSet):
 
 
 class FindingViewSet(EditorialViewSet):
-    """Findings: one study's result for one condition and outcome."""
+    """Findings: one study's result for one condition and outcome. The list is
+    in a condition page's order unless `ordering` says otherwise: strongest
+    level first, newest study first, undated last."""
 
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
 
     def shape(self, queryset):
-        return queryset.for_api_list()
+        if self.action == "list":
+            return queryset.for_condition_page()
+        return super().shape(queryset)

@@ -12,8 +12,8 @@ import math
 from collections import defaultdict
 from dataclasses import dataclass, field
 
-from django.db.models import Count
-from django.urls import reverse
+from django.db.models import Count, F, Sum, Window
+from django.db.models.functions import Coalesce, RowNumber
 
 from conditions.models import Condition, Outcome
 from studies.evidence import (
@@ -29,7 +29,7 @@ from studies.evidence import (
     level_for_design,
     plain_statement,
 )
-from studies.models import EvidenceSummary, Finding, dose_text
+from studies.models import EvidenceSummary, Finding, dose_text, study_address
 
 OUTCOME_ORDER = {value: index for index, value in enumerate(Outcome.values)}
 PRIMARY_DESIGNS = [d for d, role in ROLE_OF_DESIGN.items() if role == Role.PRIMARY]
@@ -39,6 +39,8 @@ DOSES_SHOWN = 8
 MARKS_SHOWN = 150
 """At most this many studies per outcome are drawn (the largest); the list below
 the plot names every study."""
+# Up to this many studies in a cell, all drawn, the plot's text lists their sizes.
+SIZES_LISTED = 12
 
 
 @dataclass
@@ -172,7 +174,8 @@ class Band:
     y: float
     height: float
     marks: list[Mark] = field(default_factory=list)
-    counts: dict[str, list[int | None]] = field(default_factory=dict)
+    # direction → (studies, studies with a size, their participants in all)
+    counts: dict[str, tuple[int, int, int]] = field(default_factory=dict)
 
     @property
     def label_lines(self) -> list[dict]:
@@ -188,12 +191,18 @@ class Band:
     def words(self) -> str:
         parts = []
         for direction in COLUMNS:
-            sizes = self.counts.get(direction)
-            if sizes:
-                known = ", ".join(str(n) for n in sizes if n)
-                sizes_text = f"{known} people" if known else "sizes not reported"
+            studies, known, people = self.counts.get(direction, (0, 0, 0))
+            if studies:
+                drawn = [m.participants for m in self.marks if m.direction == direction]
+                if studies <= SIZES_LISTED and len(drawn) == studies and known:
+                    listed = ", ".join(str(n) for n in drawn if n)
+                    sizes_text = f"{listed} people"
+                elif known:  # the text stays short at any size
+                    sizes_text = f"{people} people in all"
+                else:
+                    sizes_text = "sizes not reported"
                 word = Direction(direction).label.lower()
-                parts.append(f"{len(sizes)} {word} ({sizes_text})")
+                parts.append(f"{studies} {word} ({sizes_text})")
         return f"{self.label}: " + ("; ".join(parts) if parts else "none")
 
 
@@ -238,12 +247,41 @@ def _pack(marks: list[Mark], left: float, top: float) -> float:
 
 def replication(condition: Condition) -> list[Plot]:
     """One plot per outcome: every primary study that reports a result, one mark
-    each, sized by participants, in its level's band and its direction's column."""
-    rows = (
+    each (the `MARKS_SHOWN` largest), sized by participants, in its level's band
+    and its direction's column.
+
+    Two queries whatever the number of findings: the counts per outcome, design
+    and direction, and the marks drawn (ranked in SQL).
+    """
+    findings = (
         Finding.objects.of_published_studies()
         .filter(condition=condition, study__design__in=PRIMARY_DESIGNS)
         .exclude(direction=Direction.NOT_REPORTED)
+        .annotate(size=Coalesce("participants", "study__sample_size"))
         .order_by()
+    )
+    tallies = findings.values_list("outcome", "study__design", "direction").annotate(
+        studies=Count("pk"), known=Count("size"), people=Sum("size")
+    )
+    totals: dict[str, int] = defaultdict(int)
+    counts: dict[tuple[str, int, str], list[int]] = {}
+    for outcome, design, direction, studies, known, people in tallies:
+        totals[outcome] += studies
+        cell = counts.setdefault(
+            (outcome, level_for_design(design), direction), [0, 0, 0]
+        )
+        cell[0] += studies
+        cell[1] += known
+        cell[2] += people or 0
+    ranked = (
+        findings.annotate(
+            rank=Window(
+                RowNumber(),
+                partition_by=[F("outcome")],
+                order_by=[F("size").desc(nulls_last=True), F("study_id").asc()],
+            )
+        )
+        .filter(rank__lte=MARKS_SHOWN)
         .values_list(
             "outcome",
             "study_id",
@@ -251,37 +289,42 @@ def replication(condition: Condition) -> list[Plot]:
             "study__title",
             "study__design",
             "direction",
-            "participants",
-            "study__sample_size",
+            "size",
+            "rank",
         )
     )
     by_outcome: dict[str, list] = defaultdict(list)
-    for outcome, sid, slug, title, design, direction, n, size in rows:
-        by_outcome[outcome].append((sid, slug, title, design, direction, n or size))
+    for outcome, sid, slug, title, design, direction, n, _rank in sorted(
+        ranked, key=lambda row: (row[0], row[-1])
+    ):
+        by_outcome[outcome].append((sid, slug, title, design, direction, n))
     plots = []
-    for outcome in sorted(by_outcome, key=OUTCOME_ORDER.get):
-        studies = sorted(by_outcome[outcome], key=lambda s: (-(s[5] or 0), s[0]))
-        hidden = max(0, len(studies) - MARKS_SHOWN)
+    for outcome in sorted(totals, key=OUTCOME_ORDER.get):
+        studies = by_outcome[outcome]
+        hidden = max(0, totals[outcome] - MARKS_SHOWN)
         y = HEADER
         bands = []
         for level, label in BANDS:
             band = Band(level=level, label=label, y=y, height=0)
+            band.counts = {
+                direction: tuple(cell)
+                for (o, lvl, direction), cell in counts.items()
+                if o == outcome and lvl == level
+            }
             cells: dict[str, list[Mark]] = defaultdict(list)
-            for i, (sid, slug, title, design, direction, n) in enumerate(studies):
+            for sid, slug, title, design, direction, n in studies:
                 if level_for_design(design) != level:
                     continue
-                band.counts.setdefault(direction, []).append(n)
-                if i < MARKS_SHOWN:
-                    cells[direction].append(
-                        Mark(
-                            sid,
-                            title,
-                            reverse("studies:detail", kwargs={"pk": sid, "slug": slug}),
-                            direction,
-                            n,
-                            radius(n),
-                        )
+                cells[direction].append(
+                    Mark(
+                        sid,
+                        title,
+                        study_address(sid, slug),
+                        direction,
+                        n,
+                        radius(n),
                     )
+                )
             if not band.counts:
                 continue
             height = max(2 * MIN_R, LINE_HEIGHT * 2) + 2 * PAD

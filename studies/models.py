@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -10,7 +11,7 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.urls import reverse
+from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
@@ -171,23 +172,42 @@ class StudyQuerySet(EditorialQuerySet):
         """Annotate `evidence_level_value`, to filter or sort by level in SQL."""
         return self.annotate(evidence_level_value=evidence_level_expression())
 
-    def for_api_list(self) -> StudyQuerySet:
-        """The API's study list and citation exports: one query for the rows."""
-        return self.with_level()
-
-    def for_api_detail(self) -> StudyQuerySet:
-        """The API's study detail: public findings with their condition, mechanisms."""
+    def for_list(self) -> StudyQuerySet:
+        """Study lists (the page, the API): the level, and each study's public
+        findings (`public_findings`, condition joined): two queries."""
         return self.with_level().prefetch_related(
             models.Prefetch(
                 "findings",
-                queryset=Finding.objects.published().select_related("condition"),
+                queryset=Finding.objects.published()
+                .select_related("condition")
+                .only("study_id", "direction", "condition__name", "condition__slug")
+                .order_by("condition__name", "outcome", "pk"),
                 to_attr="public_findings",
-            ),
-            models.Prefetch(
-                "mechanisms",
-                queryset=Mechanism.objects.published(),
-                to_attr="published_mechanisms",
-            ),
+            )
+        )
+
+    def for_page(self) -> StudyQuerySet:
+        """A study's page and API detail: level, reviewer, its findings for
+        public conditions (`public_findings`, condition joined) and its
+        published mechanisms."""
+        return (
+            super()
+            .for_page()
+            .with_level()
+            .prefetch_related(
+                models.Prefetch(
+                    "findings",
+                    queryset=Finding.objects.filter(published_q("condition__"))
+                    .select_related("condition")
+                    .order_by("condition__name", "condition_id", "outcome", "pk"),
+                    to_attr="public_findings",
+                ),
+                models.Prefetch(
+                    "mechanisms",
+                    queryset=Mechanism.objects.published(),
+                    to_attr="published_mechanisms",
+                ),
+            )
         )
 
 
@@ -281,6 +301,14 @@ class Study(EditorialModel):
         ordering = ["-year", "title", "pk"]
         verbose_name_plural = "studies"
         permissions = [("publish_study", "Can publish studies")]
+        indexes = [
+            # The API list's order: a page read without sorting every study. The
+            # list page's order (undated last) has its own index on PostgreSQL
+            # (migration 0008; SQLite cannot index NULLS LAST).
+            models.Index(fields=["-year", "title", "id"], name="study_newest_first"),
+            # The latest published studies (home page, feed).
+            models.Index(fields=["-published_at", "-id"], name="study_latest_first"),
+        ]
         constraints = [
             *EditorialModel.editorial_constraints("study"),
             models.UniqueConstraint(
@@ -318,7 +346,9 @@ class Study(EditorialModel):
         return f"{self.title} ({self.year})" if self.year else self.title
 
     def get_absolute_url(self) -> str:
-        return reverse("studies:detail", kwargs={"pk": self.pk, "slug": self.slug})
+        """`studies:detail`, from its address reversed once (lists and the
+        sitemap ask for thousands)."""
+        return study_address(self.pk, self.slug)
 
     def save(self, **kwargs):
         """Save; if a field the evidence depends on changed, recompute the
@@ -354,6 +384,18 @@ class Study(EditorialModel):
     @property
     def pubmed_url(self) -> str:
         return f"https://pubmed.ncbi.nlm.nih.gov/{self.pmid}/" if self.pmid else ""
+
+
+def study_address(pk: int, slug: str) -> str:
+    """A study page's address (`studies:detail`) without reversing it again."""
+    return _detail_address(get_script_prefix()).format(pk=pk, slug=slug)
+
+
+@functools.cache
+def _detail_address(prefix: str) -> str:
+    """A study page's address with `{pk}` and `{slug}` to fill in."""
+    address = reverse("studies:detail", kwargs={"pk": 918273645, "slug": "s-l-u-g"})
+    return address.replace("918273645", "{pk}").replace("s-l-u-g", "{slug}")
 
 
 class StudyMechanism(models.Model):
@@ -407,22 +449,22 @@ class FindingQuerySet(models.QuerySet):
         """Annotate `evidence_level` from the study's design (no extra query)."""
         return self.annotate(evidence_level=evidence_level_expression("study__"))
 
-    def for_api_list(self) -> FindingQuerySet:
-        """The API's finding list and detail: study and condition joined."""
+    def for_list(self) -> FindingQuerySet:
+        """Finding lists and details (the API): study and condition joined."""
         return self.with_level().select_related("study", "condition")
 
+    def for_page(self) -> FindingQuerySet:
+        return self.for_list()
+
     def for_condition_page(self) -> FindingQuerySet:
-        """A condition's findings with their study: strongest level first, newest
-        study first within a level, undated last (the page and the API detail)."""
-        return (
-            self.with_level()
-            .select_related("study")
-            .order_by(
-                "evidence_level",
-                F("study__year").desc(nulls_last=True),
-                "study__title",
-                "pk",
-            )
+        """A condition's findings with their study, as its page lists them a page
+        at a time: strongest level first, newest study first within a level,
+        undated last."""
+        return self.for_list().order_by(
+            "evidence_level",
+            F("study__year").desc(nulls_last=True),
+            "study__title",
+            "pk",
         )
 
     def delete(self):
@@ -706,6 +748,13 @@ class EvidenceSummaryManager(models.Manager):
             ids = list(Condition.objects.values_list("pk", flat=True))
             self.exclude(condition_id__in=ids).delete()
             return self.recompute(ids)
+
+    def recompute_due(self, now=None) -> tuple[int, int]:
+        """Rate again the conditions `due_condition_ids()` names: (conditions,
+        summaries stored). `recompute_evidence --due` and the page cache, when
+        a scheduled moment passes, run it."""
+        ids = self.due_condition_ids(now)
+        return len(ids), self.recompute(ids)
 
     def due_condition_ids(self, now=None) -> set[int]:
         """Conditions with a study that became public, or stopped being public,

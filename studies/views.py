@@ -6,11 +6,10 @@ import re
 from collections import Counter
 from typing import Any
 
-from django.db.models import F, Prefetch
+from django.db.models import F
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
-from ldnsite.editorial.policy import published_q
 from ldnsite.editorial.views import PublishedOrPreviewMixin
 from ldnsite.views import FilteredListView
 from studies import evidence
@@ -25,7 +24,7 @@ from studies.exports import (
     missing_citation_parts,
 )
 from studies.filters import StudyFilter
-from studies.models import Finding, Outcome, Study
+from studies.models import Outcome, Study
 
 OUTCOME_ORDER = {value: index for index, value in enumerate(Outcome.values)}
 NCT_ID = re.compile(r"^NCT\d{8}$", re.IGNORECASE)
@@ -117,7 +116,7 @@ class StudyDetailView(PublishedOrPreviewMixin, DetailView):
     template_name = "studies/study_detail.html"
 
     def base_queryset(self):
-        return Study.objects.select_related("reviewed_by__staff_profile")
+        return Study.objects.for_page()
 
     def get(self, request, *args, **kwargs):
         self.object = self.get_object()
@@ -126,14 +125,10 @@ class StudyDetailView(PublishedOrPreviewMixin, DetailView):
         return self.render_to_response(self.get_context_data(object=self.object))
 
     def get_findings(self):
-        """Findings of published conditions; staff previewing a draft see its own."""
-        findings = (
-            Finding.objects.filter(published_q("condition__"))
-            if self.can_preview()
-            else Finding.objects.published()
-        )
+        """Its findings for public conditions (staff previewing a draft see its
+        own), by condition, then outcome in the order outcomes are listed."""
         findings = sorted(
-            findings.filter(study=self.object).select_related("condition"),
+            self.object.public_findings,
             key=lambda f: (
                 f.condition.name,
                 f.condition_id,
@@ -154,7 +149,7 @@ class StudyDetailView(PublishedOrPreviewMixin, DetailView):
         style = citation_style(self.request.GET.get("style"))
         return super().get_context_data(
             findings=findings,
-            mechanisms=study.mechanisms.published(),
+            mechanisms=study.published_mechanisms,
             level_label=evidence.EvidenceLevel(study.evidence_level).label,
             registry_url=registry_url(study.registry_id),
             citation_missing=_missing_phrase(missing),
@@ -184,17 +179,8 @@ class StudyListView(FilteredListView):
     def get_queryset(self):
         return (
             Study.objects.published()
-            .with_level()
+            .for_list()
             .order_by(F("year").desc(nulls_last=True), "title", "pk")
-            .prefetch_related(
-                Prefetch(
-                    "findings",
-                    queryset=Finding.objects.published()
-                    .select_related("condition")
-                    .order_by("condition__name", "outcome", "pk"),
-                    to_attr="public_findings",
-                )
-            )
         )
 
     def get_filterset(self, filterset_class):

@@ -82,6 +82,9 @@ def surfaces(world) -> list[str]:
         f"/search/?q={MARK}",
         "/search/?q=visible",
         "/sitemap.xml",
+        "/sitemap-conditions.xml",
+        "/sitemap-mechanisms.xml",
+        "/sitemap-studies.xml",
         "/studies/feed/",
         "/api/v1/conditions/",
         public["condition"]

@@ -67,16 +67,19 @@ ADDRESSES = [
     ("/conditions/", 4),
     ("/conditions/?ordering=-certainty&certainty={certainty}", 4),
     # condition; summaries; mechanisms; FAQ; doses; reviews; replication
-    # marks; findings count and page
-    ("/conditions/{slug}/", 9),
-    ("/conditions/{slug}/?findings=2", 9),
+    # counts and marks; findings count and page
+    ("/conditions/{slug}/", 10),
+    ("/conditions/{slug}/?findings=2", 10),
     # conditions; summaries
     ("/evidence/", 2),
     # count; page; summaries
     ("/api/v1/conditions/", 3),
     ("/api/v1/conditions/?ordering=certainty", 3),
-    # condition; summaries; mechanisms; findings with their studies
-    ("/api/v1/conditions/{slug}/", 4),
+    # condition with its findings count; summaries; mechanisms (the findings
+    # are paged apart)
+    ("/api/v1/conditions/{slug}/", 3),
+    # the condition filter's lookup; count; page with studies and conditions
+    ("/api/v1/findings/?condition={slug}&page_size=50", 3),
 ]
 
 

@@ -24,7 +24,7 @@ PAGES = [
     ("/conditions/", 4),
     ("/conditions/?ordering=-certainty&certainty=moderate", 4),
     ("/conditions/?ordering=-studies&category=pain_syndrome", 4),
-    ("{condition}", 9),
+    ("{condition}", 10),
     ("/mechanisms/", 2),
     ("{mechanism}", 3),
     ("/studies/", 4),
@@ -35,7 +35,7 @@ PAGES = [
     ("/faq/", 2),
     ("/glossary/", 1),
     ("/search/?q=pain", 5),
-    ("/sitemap.xml", 6),
+    ("/sitemap-conditions.xml", 2),
     ("/studies/feed/", 1),
 ]
 

@@ -24,7 +24,7 @@ from tests.factories import (
     make_study,
 )
 from tests.pages import make_site, public_pages
-from tests.queries import queries_at_5_and_50
+from tests.queries import count_queries, queries_at_5_and_50
 
 SITEMAP_NS = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 BASE = "http://testserver"
@@ -59,18 +59,30 @@ class HeadTags(HTMLParser):
         ]
 
 
-def sitemap_entries(client) -> dict[str, str | None]:
-    """{loc: lastmod} parsed from /sitemap.xml with a standard XML parser."""
+def sitemap_index(client) -> list[str]:
+    """The sitemap addresses /sitemap.xml (an index) names, in order."""
     response = client.get("/sitemap.xml")
     assert response.status_code == 200
     assert response["Content-Type"].startswith("application/xml")
     root = ET.fromstring(response.content)
-    assert root.tag == f"{SITEMAP_NS}urlset"
+    assert root.tag == f"{SITEMAP_NS}sitemapindex"
+    return [
+        s.findtext(f"{SITEMAP_NS}loc") for s in root.findall(f"{SITEMAP_NS}sitemap")
+    ]
+
+
+def sitemap_entries(client) -> dict[str, str | None]:
+    """{loc: lastmod} of every sitemap the index names, with a standard XML parser."""
     entries = {}
-    for url in root.findall(f"{SITEMAP_NS}url"):
-        loc = url.findtext(f"{SITEMAP_NS}loc")
-        assert loc not in entries, f"{loc} listed twice"
-        entries[loc] = url.findtext(f"{SITEMAP_NS}lastmod")
+    for address in sitemap_index(client):
+        response = client.get(address.removeprefix(BASE))
+        assert response.status_code == 200, address
+        root = ET.fromstring(response.content)
+        assert root.tag == f"{SITEMAP_NS}urlset"
+        for url in root.findall(f"{SITEMAP_NS}url"):
+            loc = url.findtext(f"{SITEMAP_NS}loc")
+            assert loc not in entries, f"{loc} listed twice"
+            entries[loc] = url.findtext(f"{SITEMAP_NS}lastmod")
     return entries
 
 
@@ -174,7 +186,33 @@ def test_sitemap_runs_the_same_queries_with_5_and_50_rows_of_each_kind(client):
 
     small, large = queries_at_5_and_50(client, "/sitemap.xml", add)
     assert small == large
+    for section in ("conditions", "mechanisms", "studies"):
+        assert count_queries(client, f"/sitemap-{section}.xml") == 2
     assert len(sitemap_entries(client)) == 8 + 50 * 3  # conditions, studies, mechanisms
+
+
+@pytest.mark.django_db
+def test_the_sitemap_is_an_index_of_files_of_bounded_size(client, monkeypatch):
+    from ldnsite.sitemaps import EditorialSitemap
+
+    monkeypatch.setattr(EditorialSitemap, "limit", 2)
+    studies = [make_study() for _ in range(5)]
+    addresses = sitemap_index(client)
+    assert [a.removeprefix(BASE) for a in addresses] == [
+        "/sitemap-pages.xml",
+        "/sitemap-conditions.xml",
+        "/sitemap-mechanisms.xml",
+        "/sitemap-studies.xml",
+        "/sitemap-studies.xml?p=2",
+        "/sitemap-studies.xml?p=3",
+    ]
+    entries = sitemap_entries(client)
+    for study in studies:
+        assert BASE + study.get_absolute_url() in entries
+    body = client.get("/sitemap-studies.xml?p=3").content.decode()
+    assert body.count("<url>") == 1
+    assert client.get("/sitemap-studies.xml?p=4").status_code == 404
+    assert client.get("/sitemap-nothing.xml").status_code == 404
 
 
 # --- robots.txt --------------------------------------------------------------------

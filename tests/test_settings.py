@@ -87,3 +87,36 @@ def test_production_values_pass_check_deploy(tmp_path):
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert "no issues" in result.stdout
+
+
+def shared_page_cache_with(**env) -> str:
+    code = (
+        "from django.conf import settings; "
+        "print(settings.CACHES['default']['BACKEND'], settings.SHARED_PAGE_CACHE)"
+    )
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in {"CACHE_URL", "REDIS_URL", "SHARED_PAGE_CACHE"}
+    }
+    result = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        cwd=ROOT,
+        env={**clean, "DJANGO_SETTINGS_MODULE": "ldnsite.settings", **env},
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
+    assert result.returncode == 0, result.stderr
+    return result.stdout.strip()
+
+
+def test_the_shared_page_cache_is_on_with_redis_only():
+    assert shared_page_cache_with() == (
+        "django.core.cache.backends.locmem.LocMemCache False"
+    )
+    redis = "django.core.cache.backends.redis.RedisCache"
+    assert shared_page_cache_with(REDIS_URL="redis://r:6379/1") == f"{redis} True"
+    assert shared_page_cache_with(
+        CACHE_URL="redis://r:6379/1", SHARED_PAGE_CACHE="0"
+    ) == (f"{redis} False")

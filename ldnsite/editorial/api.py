@@ -172,8 +172,11 @@ class EditorialViewSet(PendingWritesMixin, viewsets.ModelViewSet):
         return conditional_page(super().as_view(actions, **initkwargs))
 
     def shape(self, queryset):
-        """The page-shaped queryset for this action (joins, prefetches)."""
-        return queryset
+        """The page-shaped queryset for this action: the model's `for_list()`
+        for lists, `for_page()` for one item (the same the pages read)."""
+        if self.action == "list":
+            return queryset.for_list()
+        return queryset.for_page()
 
     def can_preview(self) -> bool:
         return may_preview(self.request.user, self.get_model())
@@ -188,8 +191,9 @@ class EditorialViewSet(PendingWritesMixin, viewsets.ModelViewSet):
         return self.shaped(manager.all() if self.can_preview() else manager.published())
 
     def shaped(self, rows):
-        """`shape()`, plus the reviewer's public profile that `reviewed_by` shows."""
-        if issubclass(self.get_model(), EditorialModel):
+        """`shape()`, plus the reviewer's public profile that `reviewed_by` shows
+        (lists show it too)."""
+        if self.action == "list" and issubclass(self.get_model(), EditorialModel):
             rows = rows.select_related("reviewed_by__staff_profile")
         return self.shape(rows)
 

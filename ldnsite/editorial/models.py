@@ -29,6 +29,16 @@ class EditorialQuerySet(models.QuerySet):
         """What the public may see."""
         return self.filter(published_q())
 
+    def for_list(self) -> EditorialQuerySet:
+        """A row of a list (page or API): what it shows, in a fixed number of
+        queries. Models that show related rows in lists add them."""
+        return self
+
+    def for_page(self) -> EditorialQuerySet:
+        """One item's page or API detail: the reviewer's public profile (the
+        "reviewed by" credit), and what the model's page shows besides."""
+        return self.select_related("reviewed_by__staff_profile")
+
     def review_overdue(self, today: datetime.date | None = None) -> EditorialQuerySet:
         """Published or in review, with the next review date already passed."""
         today = today or timezone.localdate()

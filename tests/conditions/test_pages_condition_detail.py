@@ -320,8 +320,9 @@ def test_the_page_runs_a_fixed_number_of_queries(client):
     small, large = queries_at_5_and_50(client, condition.get_absolute_url(), add)
     # The condition with its reviewer; its stored summaries; its published
     # mechanisms; its published FAQ; the doses studied; the reviews; the
-    # replication marks; the count and the page of findings with their studies.
-    assert small == large == 9
+    # replication counts and marks; the count and the page of findings with
+    # their studies.
+    assert small == large == 10
 
 
 def test_within_a_level_newer_studies_come_first_and_undated_last(client):
@@ -329,10 +330,26 @@ def test_within_a_level_newer_studies_come_first_and_undated_last(client):
     for title, year in (("Undated", None), ("Older", 2001), ("Newer", 2020)):
         make_finding(condition=condition, study=make_study(title=title, year=year))
     body = client.get(condition.get_absolute_url()).content.decode()
-    api = client.get(f"/api/v1/conditions/{condition.slug}/").json()
+    detail = client.get(f"/api/v1/conditions/{condition.slug}/").json()
+    api = client.get(detail["findings_url"]).json()
     assert body.index("Newer") < body.index("Older") < body.index("Undated")
-    assert [f["study"]["title"] for f in api["findings"]] == [
+    assert [f["study"]["title"] for f in api["results"]] == [
         "Newer",
         "Older",
         "Undated",
     ]
+
+
+def test_the_replication_text_stays_short_however_many_studies(client):
+    from studies import condition_evidence
+
+    condition = make_condition()
+    for _ in range(condition_evidence.SIZES_LISTED + 3):
+        make_finding(condition=condition, study=make_study(sample_size=10))
+    [plot] = condition_evidence.replication(condition)
+    [band] = plot.bands
+    count = condition_evidence.SIZES_LISTED + 3
+    assert (
+        band.words == f"Randomised trials: {count} benefit ({count * 10} people in all)"
+    )
+    assert band.words in client.get(condition.get_absolute_url()).content.decode()

@@ -21,9 +21,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, due, **options):
         if due:
-            ids = EvidenceSummary.objects.due_condition_ids()
-            rows = EvidenceSummary.objects.recompute(ids)
-            self.stdout.write(f"{len(ids)} condition(s) due; {rows} summaries stored.")
+            due, rows = EvidenceSummary.objects.recompute_due()
+            self.stdout.write(f"{due} condition(s) due; {rows} summaries stored.")
         else:
             rows = EvidenceSummary.objects.recompute_all()
             self.stdout.write(f"All conditions rated again; {rows} summaries stored.")

@@ -1,0 +1,315 @@
+"""The shared page cache: anonymous pages and API answers kept in the default
+cache (Redis in production), which every app server reads and writes.
+
+What is kept: an anonymous `GET` answered 200 with `Cache-Control: public`
+(what we already let a CDN keep), without cookies; keyed by scheme, host, path
+and query, whether the client takes gzip, and (under `/api/`) the `Accept`
+header. Never kept: the admin, a request carrying a session cookie or an
+`Authorization` header, an answer that sets a cookie.
+
+When it goes stale: every entry carries the content *generation*, a number in
+the shared cache (read with the entry, in one round trip). Any committed write
+to a table the public reads (`PUBLIC_APPS`, history tables aside) bumps it,
+whatever wrote it: a model save, a queryset `update()` or `bulk_create()`, a
+raw statement. The database connection is the one place all writes go
+through, so it is watched there (`_watch_writes`), and the bump waits for the
+commit (`transaction.on_commit`) so that no server can cache the old content
+after it.
+
+The clock changes what the public sees too (an item scheduled for publication;
+a review falling due at midnight). Entries expire at the next such moment
+(`next_change()`); the first request after it recomputes the evidence
+summaries that became due (`EvidenceSummary.objects.recompute_due()`, under a
+cache lock so that one server does it) and bumps the generation.
+
+A hit still answers `If-None-Match` with 304, from the stored ETag. If the
+cache is down, pages are served uncached (`/healthz` says so).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import logging
+import re
+import time
+
+from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.backends.signals import connection_created
+from django.http import HttpResponse
+from django.utils import timezone
+from django.utils.cache import get_conditional_response
+
+logger = logging.getLogger(__name__)
+
+# Apps whose tables hold what the public sees (staff profiles: a reviewer's
+# public name and credentials).
+PUBLIC_APPS = ("conditions", "studies", "ldnsite")
+
+GENERATION_KEY = "pages:generation"
+NEXT_CHANGE_KEY = "pages:next-change"
+DUE_LOCK_KEY = "pages:due-lock"
+DUE_LOCK_SECONDS = 60
+HEADER = "X-Page-Cache"
+
+_WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
+_GZIP = re.compile(r"\bgzip\b")
+
+
+# --- The generation -----------------------------------------------------------
+
+
+def generation() -> int:
+    """The current content generation (started from the clock if missing, so
+    that a flushed cache never meets entries of an earlier count)."""
+    value = cache.get(GENERATION_KEY)
+    if value is None:
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+        value = cache.get(GENERATION_KEY)
+    return value
+
+
+def bump() -> None:
+    """Make every cached page stale, on every app server at once."""
+    try:
+        cache.incr(GENERATION_KEY)
+    except ValueError:  # no generation yet: any new one is fresh
+        cache.add(GENERATION_KEY, time.time_ns(), timeout=None)
+    except Exception:
+        logger.exception("The page cache could not be invalidated")
+
+
+def bump_on_commit(conn=None) -> None:
+    """`bump()` once the current transaction of `conn` (the default database)
+    commits; at once outside a transaction."""
+    conn = conn or connection
+    if not conn.in_atomic_block:
+        bump()
+        return
+    if not any(func is bump for _, func, _ in conn.run_on_commit):
+        transaction.on_commit(bump, using=conn.alias)
+
+
+# --- Watching writes -----------------------------------------------------------
+
+
+def public_tables() -> frozenset[str]:
+    """Tables of `PUBLIC_APPS` models, their history tables left out."""
+    tables = set()
+    for label in PUBLIC_APPS:
+        for model in apps.get_app_config(label).get_models(include_auto_created=True):
+            if model.__name__.startswith("Historical"):
+                continue
+            tables.add(model._meta.db_table)
+    return frozenset(tables)
+
+
+_tables: frozenset[str] | None = None
+
+
+def _watch_writes(execute, sql, params, many, context):
+    result = execute(sql, params, many, context)
+    if sql[:1] in "IUDiud":
+        match = _WRITE.match(sql)
+        if match:
+            global _tables
+            if _tables is None:
+                _tables = public_tables()
+            if match.group(1) in _tables:
+                bump_on_commit(context["connection"])
+    return result
+
+
+def _install_watch(sender, connection, **kwargs):
+    if _watch_writes not in connection.execute_wrappers:
+        connection.execute_wrappers.append(_watch_writes)
+
+
+def install() -> None:
+    """Watch every database connection for public writes (from `AppConfig.ready`)."""
+    connection_created.connect(_install_watch, dispatch_uid="ldnsite.cache.watch")
+    from django.db import connections
+
+    for conn in connections.all(initialized_only=True):
+        _install_watch(None, conn)
+
+
+# --- The clock -----------------------------------------------------------------
+
+
+def scheduled_models() -> list:
+    from ldnsite.editorial.models import EditorialModel
+
+    return [m for m in apps.get_models() if issubclass(m, EditorialModel)]
+
+
+def next_change(now: datetime.datetime) -> datetime.datetime:
+    """The next moment the public view changes by itself: a scheduled
+    publication (`next_scheduled_change()`), else the next local midnight (when
+    reviews fall due)."""
+    from ldnsite.editorial.policy import next_scheduled_change
+
+    local = timezone.localtime(now)
+    midnight = timezone.make_aware(
+        datetime.datetime.combine(
+            local.date() + datetime.timedelta(days=1), datetime.time()
+        )
+    )
+    scheduled = next_scheduled_change(scheduled_models(), now)
+    return min(scheduled, midnight) if scheduled else midnight
+
+
+def catch_up(now: datetime.datetime) -> bool:
+    """A scheduled moment has passed: recompute what became due and bump the
+    generation. One server does it (a cache lock); False for the others."""
+    if not cache.add(DUE_LOCK_KEY, 1, timeout=DUE_LOCK_SECONDS):
+        return False
+    try:
+        from studies.models import EvidenceSummary
+
+        with transaction.atomic():
+            EvidenceSummary.objects.recompute_due(now)
+        bump()
+    finally:
+        cache.delete(DUE_LOCK_KEY)
+    return True
+
+
+def state(now: datetime.datetime, values: dict | None = None):
+    """(generation, seconds until the next change), or None when pages must not
+    be cached now (a scheduled moment passed and another server is catching up).
+
+    `values`: the generation and next-change keys already read, if any.
+    """
+    if values is None:
+        values = cache.get_many([GENERATION_KEY, NEXT_CHANGE_KEY])
+    current = values.get(GENERATION_KEY)
+    if current is None:
+        current = generation()
+    stored = values.get(NEXT_CHANGE_KEY)
+    if stored is None or stored[0] != current:
+        moment = next_change(now)
+        cache.set(NEXT_CHANGE_KEY, (current, moment), timeout=None)
+    else:
+        moment = stored[1]
+    left = (moment - now).total_seconds()
+    if left > 0:
+        return current, left
+    if not catch_up(now):
+        return None
+    return state(now)
+
+
+# --- The middleware ---------------------------------------------------------------
+
+
+def cacheable_request(request) -> bool:
+    return (
+        settings.SHARED_PAGE_CACHE
+        and request.method == "GET"
+        and not request.path.startswith("/admin/")
+        and settings.SESSION_COOKIE_NAME not in request.COOKIES
+        and "HTTP_AUTHORIZATION" not in request.META
+    )
+
+
+def cacheable_response(request, response) -> bool:
+    user = getattr(request, "user", None)
+    return (
+        response.status_code == 200
+        and not response.streaming
+        and not response.cookies
+        and "public" in response.get("Cache-Control", "")
+        and not (user is not None and user.is_authenticated)
+    )
+
+
+def page_key(request) -> str:
+    parts = [
+        request.build_absolute_uri(),
+        "gzip" if _GZIP.search(request.META.get("HTTP_ACCEPT_ENCODING", "")) else "",
+    ]
+    if request.path.startswith("/api/"):
+        parts.append(request.META.get("HTTP_ACCEPT", ""))
+    digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
+    return f"pages:{digest}"
+
+
+def _throttled(request) -> bool:
+    """An anonymous API hit counts against the API's throttle like a miss."""
+    from django.contrib.auth.models import AnonymousUser
+
+    from ldnsite.api_defaults import AnonThrottle
+
+    request.user = AnonymousUser()
+    return not AnonThrottle().allow_request(request, None)
+
+
+class SharedPageCacheMiddleware:
+    """Serve anonymous pages and API answers from the shared cache (see above).
+
+    Placed above compression, the body ETag and the cache headers, so a stored
+    answer is the one a client got: compressed, with its ETag and headers.
+    """
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if not cacheable_request(request):
+            return self.get_response(request)
+        now = timezone.now()
+        try:
+            # One round trip: the generation, the next change and the page.
+            key = page_key(request)
+            values = cache.get_many([GENERATION_KEY, NEXT_CHANGE_KEY, key])
+            current = state(now, values)
+            stored = values.get(key)
+            if current is None:
+                key = None
+            if stored is not None and (key is None or stored[0] != current[0]):
+                stored = None  # kept for an earlier generation: stale
+        except Exception:  # the cache is down or the host refused: uncached
+            logger.warning("The page cache is unavailable", exc_info=True)
+            current = key = stored = None
+        if stored is not None and not (
+            request.path.startswith("/api/") and _throttled(request)
+        ):
+            return self.hit(request, stored)
+        response = self.get_response(request)
+        if key and cacheable_response(request, response):
+            self.store(
+                key,
+                current[0],
+                response,
+                timeout=min(current[1], settings.SHARED_PAGE_CACHE_SECONDS),
+            )
+            response[HEADER] = "miss"
+        return response
+
+    @staticmethod
+    def store(key: str, generation: int, response, timeout: float) -> None:
+        headers = [(k, v) for k, v in response.items() if k != HEADER]
+        try:
+            cache.set(
+                key,
+                (generation, response.status_code, headers, response.content),
+                timeout=max(1, int(timeout)),
+            )
+        except Exception:
+            logger.warning("The page cache could not store a page", exc_info=True)
+
+    @staticmethod
+    def hit(request, stored):
+        _, status, headers, content = stored
+        response = HttpResponse(content, status=status)
+        for name, value in headers:
+            response[name] = value
+        response = get_conditional_response(
+            request, etag=response.get("ETag"), response=response
+        )
+        response[HEADER] = "hit"
+        return response
