@@ -12,6 +12,7 @@ from django.test import Client
 from django.utils import timezone
 
 from ldnsite import cache as page_cache
+from ldnsite.editorial import pending
 from ldnsite.editorial.policy import Status, next_scheduled_change
 from studies.models import EvidenceSummary, Study
 from tests.admin_helpers import run_action
@@ -142,6 +143,26 @@ def test_publishing_from_the_admin_is_seen_at_once(client, reviewer, commit):
     with commit():
         run_action(staff, Study, "publish", study)
     assert "Reviewed trial" in get(client, "/studies/").content.decode()
+
+
+def test_an_editors_change_waits_and_its_approval_is_seen_at_once(
+    client, editor, reviewer, commit
+):
+    study = make_study(title="Live title")
+    url = study.get_absolute_url()
+    assert "Live title" in get(client, url).content.decode()
+    with commit():
+        change = pending.propose_values(
+            study, {"title": "Approved title"}, user=editor, reason="Typo"
+        )
+    # Stored for review: the public still gets the live page (from the cache).
+    page = get(client, url)
+    assert "Live title" in page.content.decode()
+    with commit():
+        pending.approve(change, reviewer=reviewer, comment="Checked")
+    page = get(client, url)
+    assert page[page_cache.HEADER] == "miss"
+    assert "Approved title" in page.content.decode()
 
 
 def test_a_write_waits_for_the_commit(
