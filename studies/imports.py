@@ -158,9 +158,12 @@ class ImportReport:
         if self.dry_run:
             return line + " Nothing was written (preview)."
         created = _n(self.outcome_count("created"), "draft study", "draft studies")
+        waiting = sum(1 for r in self.records if r.waits_for_review)
         return line + (
             f" Created {created}, filled empty fields of "
-            f"{self.outcome_count('filled')}, skipped {self.outcome_count('skipped')}."
+            f"{self.outcome_count('filled')}"
+            + (f" ({waiting} waiting for review)" if waiting else "")
+            + f", skipped {self.outcome_count('skipped')}."
         )
 
 

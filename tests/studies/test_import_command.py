@@ -8,6 +8,7 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from ldnsite.editorial.pending import PendingChange
 from ldnsite.editorial.policy import Status
 from studies.models import Study
 from tests.factories import make_staff
@@ -41,12 +42,17 @@ def test_import_with_a_user_and_filling_then_again_creates_nothing(seeded):
     alice = make_staff("alice", role="Editor")
     path = str(CITATION_FIXTURES / "ldn-studies.bib")
     out = run(path, "--format", "bibtex", "--user", "alice", "--fill-duplicates")
+    # The two duplicates are published: an Editor's fill waits for review.
     assert out.splitlines()[-1].endswith(
-        "Created 2 draft studies, filled empty fields of 2, skipped 2."
+        "Created 2 draft studies, filled empty fields of 2 (2 waiting for review), "
+        "skipped 2."
     )
     rows = Study.history.filter(history_user=alice)
-    assert sorted(rows.values_list("history_type", flat=True)) == ["+", "+", "~", "~"]
+    assert sorted(rows.values_list("history_type", flat=True)) == ["+", "+"]
     assert {r.history_change_reason for r in rows} == {"Imported from ldn-studies.bib"}
+    proposals = PendingChange.objects.filter(author=alice)
+    assert proposals.count() == 2
+    assert {p.reason for p in proposals} == {"Imported from ldn-studies.bib"}
     created = Study.objects.filter(pk__in=rows.filter(history_type="+").values("id"))
     assert {s.status for s in created} == {Status.DRAFT}
     again = run(path)
