@@ -6,6 +6,7 @@ from conditions.models import (
     FAQEntry,
     GlossaryTerm,
     Mechanism,
+    SearchSynonym,
 )
 from ldnsite.editorial.admin import (
     CachedChoicesInlineMixin,
@@ -59,6 +60,27 @@ class FindingListInline(admin.TabularInline):
         return obj.study
 
 
+class SearchSynonymInline(admin.TabularInline):
+    """Other names people search the condition by (site search only)."""
+
+    model = SearchSynonym
+    extra = 1
+    fields = ("term",)
+    verbose_name = "search synonym"
+    verbose_name_plural = (
+        "search synonyms (abbreviations and short names people type, e.g. MS)"
+    )
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    list_display = ("term", "condition")
+    list_select_related = ("condition",)
+    search_fields = ("term", "condition__name")
+    autocomplete_fields = ("condition",)
+    ordering = ("term", "pk")
+
+
 @admin.register(Condition)
 class ConditionAdmin(EditorialAdmin):
     list_display = (
@@ -70,7 +92,7 @@ class ConditionAdmin(EditorialAdmin):
     list_filter = ("status", "category", ReviewDueFilter)
     search_fields = ("name", "aliases", "summary")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [ConditionMechanismInline, FindingListInline]
+    inlines = [ConditionMechanismInline, SearchSynonymInline, FindingListInline]
     fieldsets = (
         (
             None,

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import django_filters
-from django.db.models import Count, F, IntegerField, OuterRef, Q, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from conditions.models import (
@@ -126,13 +126,6 @@ class ConditionFilter(PublicFilterSet):
         model = Condition
         fields = []
 
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(aliases__icontains=value)
-            | Q(summary__icontains=value)
-        )
-
     def filter_certainty(self, queryset, name, value):
         return queryset.alias(headline_rank=headline_value("certainty_rank", 0)).filter(
             headline_rank=CERTAINTY_RANK[value]
@@ -154,9 +147,6 @@ class MechanismFilter(PublicFilterSet):
         model = Mechanism
         fields = []
 
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(summary__icontains=value))
-
 
 class FAQFilter(PublicFilterSet):
     q = search_text()
@@ -170,11 +160,6 @@ class FAQFilter(PublicFilterSet):
         model = FAQEntry
         fields = []
 
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(
-            Q(question__icontains=value) | Q(answer__icontains=value)
-        )
-
 
 class GlossaryFilter(PublicFilterSet):
     q = search_text()
@@ -182,8 +167,3 @@ class GlossaryFilter(PublicFilterSet):
     class Meta(PublicFilterSet.Meta):
         model = GlossaryTerm
         fields = []
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(
-            Q(term__icontains=value) | Q(definition__icontains=value)
-        )

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import F
 from django.db.models.functions import Lower
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -124,18 +124,11 @@ class StudyFilter(PublicFilterSet):
         empty_label="Year, newest first (default)",
     )
 
+    ranges = (("year_min", "year_max"),)
+
     class Meta(PublicFilterSet.Meta):
         model = Study
         fields = []
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(authors_text__icontains=value)
-            | Q(journal__icontains=value)
-            | Q(doi__icontains=value)
-            | Q(key_finding__icontains=value)
-        )
 
     def _with_findings(self, queryset, **lookups):
         study_ids = Finding.objects.published().filter(**lookups).values("study_id")

@@ -32,6 +32,7 @@ from django.utils.text import slugify
 from simple_history.utils import bulk_create_with_history, bulk_update_with_history
 
 from ldnsite.editorial.policy import Status
+from ldnsite.search.index import index_objects
 from studies.authors import authors_line
 from studies.citation_formats import (
     MAX_RECORDS,
@@ -353,6 +354,8 @@ def _create(report, chosen, by_position, user, reason) -> None:
         default_user=user,
         default_change_reason=reason,
     )
+    # bulk_create() sends no post_save: index the new studies for search here.
+    index_objects(Study, created)
     for r, study in zip(new, created, strict=True):
         r.outcome, r.study_id = "created", study.pk
 
@@ -423,3 +426,4 @@ def _fill(report: ImportReport, chosen: set[int], user, reason: str) -> None:
         default_user=user,
         default_change_reason=reason,
     )
+    index_objects(Study, changed.values())

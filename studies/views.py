@@ -11,6 +11,8 @@ from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
 from ldnsite.editorial.policy import published_q
+from ldnsite.search.engine import snippet
+from ldnsite.search.text import has_mark, marked
 from ldnsite.views import FilteredListView, PublishedOrPreviewMixin
 from studies import evidence
 from studies.authors import natural_name
@@ -200,12 +202,20 @@ class StudyListView(FilteredListView):
         filterset = super().get_filterset(filterset_class)
         fields = filterset.form.fields
         fields["q"].label = "Search studies"
-        fields["q"].help_text = "Words in the title, authors, journal, DOI or finding."
+        fields["q"].help_text = (
+            "Words in the title, authors, journal, year or finding (all must "
+            "occur), or a DOI, PubMed id or trial registry id."
+        )
+        filterset.search_headlines = True
         return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         for study in context["object_list"]:
+            if hasattr(study, "search_title"):
+                study.title_html = marked(study.search_title)
+                match = snippet(study)
+                study.match_html = marked(match) if has_mark(match) else ""
             study.level_label = evidence.EvidenceLevel(study.evidence_level_value).label
             study.direction_summary = direction_counts(
                 Counter(f.direction for f in study.public_findings)
