@@ -25,7 +25,7 @@ from studies.exports import (
     highwire_tags,
     missing_citation_parts,
 )
-from studies.filters import StudyFilter
+from studies.filters import StudyFilter, facet_counts
 from studies.models import Finding, Outcome, Study
 
 OUTCOME_ORDER = {value: index for index, value in enumerate(Outcome.values)}
@@ -223,12 +223,30 @@ class StudyListView(FilteredListView):
             study.finding_conditions = list(
                 {f.condition_id: f.condition for f in study.public_findings}.values()
             )
+        form = self.filterset.form
+        if not form.is_bound or form.is_valid():
+            show_counts(form, facet_counts(self.filterset))
         context["result_count"] = (
             context["paginator"].count
             if context.get("paginator")
             else len(context["object_list"])
         )
         return context
+
+
+def show_counts(form, counts: dict[str, dict[str, int]]) -> None:
+    """Write each choice's number of studies beside its label."""
+    for name, per_choice in counts.items():
+        field = form.fields[name]
+        if name == "condition":
+            field.label_from_instance = lambda obj, n=per_choice: (
+                f"{obj.name} ({n.get(obj.slug, 0)})"
+            )
+            continue
+        field.choices = [
+            (value, f"{label} ({per_choice.get(str(value), 0)})" if value else label)
+            for value, label in field.choices
+        ]
 
 
 class EvidenceView(TemplateView):

@@ -349,7 +349,7 @@ def test_fts_syntax_is_searched_as_words(client):
 
     assert api_slugs(client, '"pain" NEAR fatigue*') == []  # "near" is required
     assert api_slugs(client, "pain: -fatigue") == ["pf"]
-    assert parse('pain* "x" -y').fts_match() == '"pain" AND "x" AND "y"'
+    assert parse('pain* "x" -y').fts_match() == '"pain"* AND "x" AND "y"'
 
 
 @pytest.mark.parametrize("url", [SEARCH, STUDIES, API_STUDIES])
@@ -460,3 +460,52 @@ def test_bulk_written_studies_are_indexed_by_the_writer(client):
     )
 
     assert sorted(api_slugs(client, "quokka")) == ["imported", "pub"]
+
+
+# --- Counts beside the filter choices -----------------------------------------
+
+
+def test_each_filter_choice_shows_how_many_studies_it_would_give(client):
+    from tests.factories import make_finding
+
+    fibro = make_condition(name="Fibromyalgia", slug="fibro", category="pain_syndrome")
+    ms = make_condition(name="Multiple sclerosis", slug="ms", category="autoimmune")
+    for n in range(3):
+        make_finding(
+            study=make_study(title=f"Pain trial {n}", design="rct"), condition=fibro
+        )
+    make_finding(
+        study=make_study(title="Pain series", design="case_series", doi="10.1000/x"),
+        condition=ms,
+    )
+    make_study(title="Fatigue trial", design="rct", journal="Fatigue")
+
+    response = client.get(STUDIES, {"q": "pain", "design": "rct"})
+
+    body = response.content.decode()
+    assert response.context["result_count"] == 3
+    # Condition and design counts keep the other filters (q, design).
+    assert ">Fibromyalgia (3)<" in body
+    assert ">Multiple sclerosis (0)<" in body
+    # Design counts keep q but not the design itself: 3 RCTs, 1 case series.
+    assert "Randomised controlled trial (3)" in body
+    assert "Case series (1)" in body
+    # Each count is what choosing it gives.
+    chosen = client.get(STUDIES, {"q": "pain", "design": "case_series"})
+    assert chosen.context["result_count"] == 1
+    assert client.get(STUDIES, {"q": "pain", "design": "rct", "has_doi": "false"})
+    assert ">no (3)<" in body and ">yes (0)<" in body
+
+
+def test_filter_counts_run_a_fixed_number_of_queries(client):
+    from tests.factories import make_finding
+
+    def add(n):
+        for _ in range(n):
+            make_finding(study=make_study(title="Pain trial"))
+
+    add(3)
+    url = STUDIES + "?q=pain&design=rct"
+    at_3 = count_queries(client, url)
+    add(30)
+    assert count_queries(client, url) == at_3

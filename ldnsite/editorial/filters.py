@@ -47,10 +47,13 @@ class PublicFilterSet(django_filters.FilterSet):
     """A FilterSet whose form refuses NUL characters.
 
     `search_headlines`: the `q` filter also annotates the matched words
-    (`search_title`, `search_snippet`) for a page that shows them.
+    (`search_title`, `search_snippet`) for a page that shows them;
+    `search_unranked`: it only filters (for counts in subqueries).
     """
 
     search_headlines = False
+    # `q` filters without ranking (for counts in subqueries).
+    search_unranked = False
     # (lower, upper) filter names that form a range.
     ranges: tuple[tuple[str, str], ...] = ()
 
@@ -101,9 +104,19 @@ class SearchFilter(django_filters.CharFilter):
     def filter(self, qs, value):
         if value in self.empty_value_list() or not value.strip():
             return qs
-        from ldnsite.search import filter_queryset
+        from ldnsite.search import filter_queryset, parse_query
 
-        return filter_queryset(qs, value, headlines=self.parent.search_headlines)
+        # Parsed once per FilterSet (reading the condition names is a query),
+        # though the study list's counts filter by it again.
+        cache = self.parent.__dict__.setdefault("_parsed_q", {})
+        if value not in cache:
+            cache[value] = parse_query(value)
+        return filter_queryset(
+            qs,
+            cache[value],
+            headlines=self.parent.search_headlines,
+            ranked=not self.parent.search_unranked,
+        )
 
     @staticmethod
     def empty_value_list():

@@ -14,6 +14,7 @@ from django.apps import apps
 from django.contrib.postgres.search import SearchHeadline, SearchRank
 from django.db import connection
 from django.db.models import F, QuerySet, TextField, Value
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
 from ldnsite.search.fields import (
@@ -138,6 +139,22 @@ def _sqlite(queryset, document, query, headlines):
     )
 
 
+def matching_rows(queryset: QuerySet, query: Query) -> QuerySet:
+    """The rows of `queryset` that match `query`, unranked: usable as a subquery.
+
+    (`matching()` on SQLite names the model's table in raw SQL, which a
+    subquery's table aliases would break.)
+    """
+    if connection.vendor == "postgresql":
+        return _postgresql(queryset, document_of(queryset.model), query, False)
+    ids = RawSQL(
+        f"SELECT object_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
+        f"AND {FTS_TABLE}.kind = %s",
+        [query.fts_match(), document_of(queryset.model).kind],
+    )
+    return queryset.filter(pk__in=ids)
+
+
 def snippet(row) -> str:
     """The raw snippet of a row from `matching(..., headlines=True)`."""
     if hasattr(row, "search_snippet"):
@@ -148,17 +165,27 @@ def snippet(row) -> str:
     return b if MARK_START in b or not c else c
 
 
-def filter_queryset(queryset: QuerySet, raw: str, *, headlines: bool = False):
-    """A list's `q`: the rows matching `raw`, best first.
+def filter_queryset(
+    queryset: QuerySet,
+    raw: str | Query,
+    *,
+    headlines: bool = False,
+    ranked: bool = True,
+) -> QuerySet:
+    """A list's `q`: the rows matching `raw` (text, or a parsed query), best first.
 
     A DOI, PubMed id or registry id finds its study (and nothing on other
-    lists); a query of only punctuation or stop words matches nothing.
+    lists); a query of only punctuation or stop words matches nothing. Not
+    `ranked`: the matching rows only, for use in a subquery (see
+    `matching_rows`).
     """
-    query = parse_query(raw)
+    query = parse_query(raw) if isinstance(raw, str) else raw
     if query.identifier:
         if queryset.model is not apps.get_model("studies", "Study"):
             return queryset.none()
         return queryset.filter(query.identifier.q())
     if not query.searchable:
         return queryset.none()
+    if not ranked:
+        return matching_rows(queryset, query)
     return matching(queryset, query, headlines=headlines).order_by("-search_rank", "pk")

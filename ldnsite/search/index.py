@@ -34,7 +34,7 @@ CREATE_SQL = (
 )
 DROP_SQL = f"DROP TABLE IF EXISTS {FTS_TABLE}"
 _INSERT = (
-    f"INSERT INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) "
+    f"INSERT OR REPLACE INTO {FTS_TABLE} (rowid, {', '.join(FTS_COLUMNS)}) "
     f"VALUES (%s, {', '.join(['%s'] * len(FTS_COLUMNS))})"
 )
 _DELETE = f"DELETE FROM {FTS_TABLE} WHERE rowid = %s"
@@ -78,9 +78,9 @@ def index_objects(model, objects: Iterable, *, using: str = "default") -> None:
     if document is None or not uses_fts(using):
         return
     rows = [row(document, obj) for obj in objects]
-    with connections[using].cursor() as cursor:
-        cursor.executemany(_DELETE, [(r[0],) for r in rows])
-        cursor.executemany(_INSERT, rows)
+    if rows:
+        with connections[using].cursor() as cursor:
+            cursor.executemany(_INSERT, rows)
 
 
 def remove_objects(model, pks: Iterable[int], *, using: str = "default") -> None:

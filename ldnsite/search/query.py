@@ -136,6 +136,11 @@ def name_table(rows) -> dict[tuple[str, ...], set[int]]:
 # --- The query ------------------------------------------------------------------
 
 
+# A typed word of this many letters also matches the words it begins ("cyto"
+# finds "cytokine"); shorter ones (abbreviations such as "MS") match whole words.
+PREFIX_LENGTH = 4
+
+
 @dataclass(frozen=True)
 class Clause:
     """Words that must match: any one of `alternatives` (each all of its words)."""
@@ -143,6 +148,18 @@ class Clause:
     alternatives: tuple[tuple[str, ...], ...]
     typed: str
     conditions: frozenset[int] = frozenset()
+
+    @property
+    def prefix(self) -> bool:
+        """A single typed word (not a condition's name): it may begin a word."""
+        word = self.alternatives[0][0]
+        return (
+            not self.conditions
+            and len(self.alternatives) == 1
+            and len(self.alternatives[0]) == 1
+            and len(word) >= PREFIX_LENGTH
+            and word.isalpha()
+        )
 
 
 @dataclass(frozen=True)
@@ -191,6 +208,15 @@ class Query:
 
         combined = None
         for clause in self.clauses:
+            if clause.prefix:
+                # `word:*` after stemming; the word holds letters only.
+                one = SearchQuery(
+                    f"'{clause.alternatives[0][0]}':*",
+                    config=PG_CONFIG,
+                    search_type="raw",
+                )
+                combined = one if combined is None else combined & one
+                continue
             either = None
             for phrase in clause.alternatives:
                 # A name's words are all required, not as a phrase: "Crohn’s
@@ -205,12 +231,17 @@ class Query:
     def fts_match(self) -> str:
         """The FTS5 MATCH expression: every word quoted, so nothing typed is syntax.
 
-        Words hold only letters, digits and `.` (see `words`), and each is
-        written as a quoted string: `"`, `*`, `NEAR`, `-`, `:`, `^` typed by the
-        reader never reach FTS5 as operators.
+        (`"word"*` is a prefix query, see `Clause.prefix`.)
+
+            Words hold only letters, digits and `.` (see `words`), and each is
+            written as a quoted string: `"`, `*`, `NEAR`, `-`, `:`, `^` typed by the
+            reader never reach FTS5 as operators.
         """
         parts = []
         for clause in self.clauses:
+            if clause.prefix:
+                parts.append(f'"{clause.alternatives[0][0]}"*')
+                continue
             options = []
             for phrase in clause.alternatives:
                 kept = [w for w in phrase if w not in STOP_WORDS] or phrase

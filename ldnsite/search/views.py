@@ -6,13 +6,14 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db.models import QuerySet
+from django.db.models import Count, Subquery
+from django.db.models.expressions import Window
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
 from ldnsite.search import suggest
-from ldnsite.search.engine import matching, parse_query, snippet
+from ldnsite.search.engine import matching, matching_rows, parse_query, snippet
 from ldnsite.search.fields import DOCUMENTS, DOCUMENTS_BY_KIND, Document
 from ldnsite.search.query import MAX_QUERY_LENGTH, STOP_WORDS, Query, parse, words
 from ldnsite.search.text import marked
@@ -106,19 +107,26 @@ def query_words(query: Query) -> set[str]:
 
 
 def rows_for(document: Document, query: Query) -> tuple[list, int]:
-    """The best RESULT_LIMIT rows of a type, and how many match in all.
+    """The best RESULT_LIMIT rows of a type, and how many match in all: one query.
 
-    The count is a second query only when the rows reach the limit. (A window
-    count in the same query is not possible on SQLite: FTS5's ranking and
-    highlighting functions cannot run inside a window query.)
+    The total is a subquery rather than a window count over the rows: on
+    SQLite, FTS5's ranking and highlighting functions cannot run inside a
+    window query.
     """
     model = apps.get_model(document.label)
-    queryset: QuerySet = matching(model.objects.published(), query, headlines=True)
-    rows = list(queryset.order_by("-search_rank", "pk")[:RESULT_LIMIT])
-    total = len(rows)
-    if total == RESULT_LIMIT:
-        total = matching(model.objects.published(), query).count()
-    return rows, total
+    published = model.objects.published()
+    total = Subquery(
+        matching_rows(published, query)
+        .order_by()
+        .annotate(search_total=Window(Count("pk")))
+        .values("search_total")[:1]
+    )
+    rows = list(
+        matching(published, query, headlines=True)
+        .annotate(search_total=total)
+        .order_by("-search_rank", "pk")[:RESULT_LIMIT]
+    )
+    return rows, (rows[0].search_total if rows else 0)
 
 
 def run(query: Query) -> list[Group]:
