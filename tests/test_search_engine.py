@@ -509,3 +509,18 @@ def test_filter_counts_run_a_fixed_number_of_queries(client):
     at_3 = count_queries(client, url)
     add(30)
     assert count_queries(client, url) == at_3
+
+
+def test_a_word_describing_the_named_condition_only_ranks(client):
+    """ "fibromyalgia pain": a study about fibromyalgia that never says "pain" is
+    found (the condition's summary speaks of pain); other words stay required."""
+    make_condition(name="Fibromyalgia", summary="Widespread pain and fatigue.")
+    about = make_study(title="Naltrexone in fibromyalgia", journal="Rheumatology")
+    make_study(title="Naltrexone in back pain", journal="Spine")
+
+    response = client.get(SEARCH, {"q": "fibromyalgia pain"})
+    urls = page_titles(response)
+    assert about.get_absolute_url() in urls
+    assert len(urls) == 2  # the condition and that study; not back pain alone
+
+    assert api_slugs(client, "fibromyalgia younger") == []

@@ -25,31 +25,35 @@ from ldnsite.search.fields import (
     Document,
     postgresql_vector,
 )
-from ldnsite.search.query import Query, name_table, parse
+from ldnsite.search.query import Query, name_table, parse, words
 from ldnsite.search.text import MARK_START, MARK_STOP
 
 
-def condition_names() -> dict[tuple[str, ...], set[int]]:
-    """Every published condition's name, aliases and synonyms (one query)."""
+def condition_names() -> tuple[dict[tuple[str, ...], set[int]], dict[int, set[str]]]:
+    """Every published condition's names (name, aliases, synonyms), and the
+    words of its name and summary (what describes it), in one query."""
     from conditions.models import Condition, SearchSynonym
 
     published = Condition.objects.published()
     rows = (
         published.order_by()
-        .values_list("pk", "name", "aliases")
+        .values_list("pk", "name", "aliases", "summary")
         .union(
             SearchSynonym.objects.filter(condition__in=published.values("pk"))
             .order_by()
-            .annotate(none=Value(""))
-            .values_list("condition_id", "term", "none"),
+            .annotate(none=Value(""), nothing=Value(""))
+            .values_list("condition_id", "term", "none", "nothing"),
             all=True,
         )
     )
     pairs = []
-    for pk, name, aliases in rows:
+    contexts: dict[int, set[str]] = {}
+    for pk, name, aliases, summary in rows:
         pairs.append((pk, name))
         pairs.extend((pk, alias) for alias in aliases.split(",") if alias.strip())
-    return name_table(pairs)
+        if summary:
+            contexts.setdefault(pk, set()).update(words(f"{name} {summary}"))
+    return name_table(pairs), contexts
 
 
 def parse_query(raw: str) -> Query:
@@ -57,7 +61,7 @@ def parse_query(raw: str) -> Query:
     first = parse(raw)
     if first.error or first.identifier or not first.terms:
         return first
-    return parse(raw, condition_names())
+    return parse(raw, *condition_names())
 
 
 def document_of(model) -> Document:

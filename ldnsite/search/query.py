@@ -10,7 +10,8 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
+from operator import and_, or_
 
 from django.db.models import Q
 
@@ -148,6 +149,9 @@ class Clause:
     alternatives: tuple[tuple[str, ...], ...]
     typed: str
     conditions: frozenset[int] = frozenset()
+    # A word that describes a condition the query names ("pain" in "fibromyalgia
+    # pain"): it ranks, but an item about the condition need not contain it.
+    optional: bool = False
 
     @property
     def prefix(self) -> bool:
@@ -201,30 +205,42 @@ class Query:
     # PostgreSQL -------------------------------------------------------------------
 
     def pg_query(self):
-        """The tsquery: clauses joined by `&`, alternatives by `|`."""
+        """The tsquery: clauses joined by `&`, alternatives by `|`.
+
+        Optional clauses only rank: `required & (optional | required)`.
+        """
         from django.contrib.postgres.search import SearchQuery
 
         from ldnsite.search.fields import PG_CONFIG
 
-        combined = None
-        for clause in self.clauses:
+        def one_clause(clause):
             if clause.prefix:
                 # `word:*` after stemming; the word holds letters only.
-                one = SearchQuery(
+                return SearchQuery(
                     f"'{clause.alternatives[0][0]}':*",
                     config=PG_CONFIG,
                     search_type="raw",
                 )
-                combined = one if combined is None else combined & one
-                continue
             either = None
             for phrase in clause.alternatives:
                 # A name's words are all required, not as a phrase: "Crohn’s
                 # disease" leaves a stop word ("s") between its two words.
                 one = SearchQuery(" ".join(phrase), config=PG_CONFIG)
                 either = one if either is None else either | one
-            combined = either if combined is None else combined & either
-        return combined
+            return either
+
+        def joined(clauses, both):
+            combined = None
+            for clause in clauses:
+                one = one_clause(clause)
+                combined = one if combined is None else both(combined, one)
+            return combined
+
+        required = joined([c for c in self.clauses if not c.optional], and_)
+        optional = [c for c in self.clauses if c.optional]
+        if not optional:
+            return required
+        return required & (joined(optional, or_) | required)
 
     # SQLite FTS5 ------------------------------------------------------------------
 
@@ -237,11 +253,10 @@ class Query:
             written as a quoted string: `"`, `*`, `NEAR`, `-`, `:`, `^` typed by the
             reader never reach FTS5 as operators.
         """
-        parts = []
-        for clause in self.clauses:
+
+        def one_clause(clause) -> str:
             if clause.prefix:
-                parts.append(f'"{clause.alternatives[0][0]}"*')
-                continue
+                return f'"{clause.alternatives[0][0]}"*'
             options = []
             for phrase in clause.alternatives:
                 kept = [w for w in phrase if w not in STOP_WORDS] or phrase
@@ -249,10 +264,14 @@ class Query:
                 options.append(
                     quoted[0] if len(quoted) == 1 else f"({' AND '.join(quoted)})"
                 )
-            parts.append(
-                options[0] if len(options) == 1 else f"({' OR '.join(options)})"
-            )
-        return " AND ".join(parts)
+            either = " OR ".join(options)
+            return options[0] if len(options) == 1 else f"({either})"
+
+        required = " AND ".join(one_clause(c) for c in self.clauses if not c.optional)
+        optional = [one_clause(c) for c in self.clauses if c.optional]
+        if not optional:
+            return required
+        return f"{required} AND ({' OR '.join(optional)} OR ({required}))"
 
 
 def clean_text(raw: str) -> tuple[str, list[str], bool]:
@@ -279,7 +298,11 @@ NUL_ERROR = (
 )
 
 
-def parse(raw: str, names: dict[tuple[str, ...], set[int]] | None = None) -> Query:
+def parse(
+    raw: str,
+    names: dict[tuple[str, ...], set[int]] | None = None,
+    contexts: dict[int, set[str]] | None = None,
+) -> Query:
     """Clean `raw` and split it into clauses.
 
     `names` ({words: condition ids}, see `name_table`) turns a condition's name,
@@ -328,6 +351,15 @@ def parse(raw: str, names: dict[tuple[str, ...], set[int]] | None = None) -> Que
         if clause.alternatives not in seen:
             seen.add(clause.alternatives)
             clauses.append(clause)
+    named = set().union(*(c.conditions for c in clauses))
+    context = set().union(*((contexts or {}).get(pk, set()) for pk in named))
+    if context:
+        clauses = [
+            replace(c, optional=True)
+            if not c.conditions and _describes(c.alternatives[0][0], context)
+            else c
+            for c in clauses
+        ]
     terms = tuple(dict.fromkeys(w for w in tokens if w not in STOP_WORDS))
     return Query(text=text, clauses=tuple(clauses), notices=tuple(notices), terms=terms)
 
@@ -346,6 +378,11 @@ def _shortest(alternatives: set[tuple[str, ...]]) -> tuple[tuple[str, ...], ...]
         ):
             kept.append(phrase)
     return tuple(kept)
+
+
+def _describes(word: str, context: set[str]) -> bool:
+    """`word` (or its plural or singular) is among a named condition's words."""
+    return bool({word, word + "s", word.removesuffix("s")} & context)
 
 
 def is_year(word: str) -> bool:
