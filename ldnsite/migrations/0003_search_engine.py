@@ -15,8 +15,10 @@ from ldnsite.search import index
 from ldnsite.search.fields import (
     DOCUMENTS,
     PG_CONFIG,
+    PG_STORED_COLUMN,
     gin_index_name,
     postgresql_vector,
+    postgresql_vector_sql,
 )
 
 CREATE_CONFIG = f"""
@@ -38,6 +40,12 @@ def postgresql_forwards(apps, schema_editor):
         schema_editor.add_index(
             model, GinIndex(postgresql_vector(document), name=name)
         )
+        columns = {f.name: schema_editor.quote_name(f.column) for f in model._meta.fields}
+        schema_editor.execute(
+            f"ALTER TABLE {schema_editor.quote_name(model._meta.db_table)} "
+            f"ADD COLUMN {PG_STORED_COLUMN} tsvector GENERATED ALWAYS AS "
+            f"({postgresql_vector_sql(document, columns)}) STORED"
+        )
 
 
 def postgresql_backwards(apps, schema_editor):
@@ -45,6 +53,11 @@ def postgresql_backwards(apps, schema_editor):
         return
     for document in DOCUMENTS:
         schema_editor.execute(f"DROP INDEX IF EXISTS {gin_index_name(document)}")
+        table = apps.get_model(document.label)._meta.db_table
+        schema_editor.execute(
+            f"ALTER TABLE {schema_editor.quote_name(table)} "
+            f"DROP COLUMN IF EXISTS {PG_STORED_COLUMN}"
+        )
     schema_editor.execute(f"DROP TEXT SEARCH CONFIGURATION IF EXISTS {PG_CONFIG}")
 
 

@@ -11,7 +11,11 @@ highlighted by `highlight()`/`snippet()`. Both read the same `Query`
 from __future__ import annotations
 
 from django.apps import apps
-from django.contrib.postgres.search import SearchHeadline, SearchRank
+from django.contrib.postgres.search import (
+    SearchHeadline,
+    SearchRank,
+    SearchVectorField,
+)
 from django.db import connection
 from django.db.models import F, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
@@ -22,6 +26,7 @@ from ldnsite.search.fields import (
     FTS_TABLE,
     FTS_WEIGHTS,
     PG_CONFIG,
+    PG_STORED_COLUMN,
     Document,
     postgresql_vector,
 )
@@ -81,13 +86,25 @@ def matching(queryset: QuerySet, query: Query, *, headlines: bool = False) -> Qu
     return _sqlite(queryset, document, query, headlines)
 
 
+def stored_vector(model) -> RawSQL:
+    """The row's stored vector (PostgreSQL; see `fields.PG_STORED_COLUMN`).
+
+    Names the model's table: use it in the outer query only, not a subquery.
+    """
+    return RawSQL(
+        f'"{model._meta.db_table}"."{PG_STORED_COLUMN}"',
+        [],
+        output_field=SearchVectorField(),
+    )
+
+
 def _postgresql(queryset, document, query, headlines):
     tsquery = query.pg_query()
     vector = postgresql_vector(document)
     queryset = (
         queryset.alias(search_document=vector)
         .filter(search_document=tsquery)
-        .annotate(search_rank=SearchRank(vector, tsquery))
+        .annotate(search_rank=SearchRank(stored_vector(queryset.model), tsquery))
     )
     if not headlines:
         return queryset
@@ -150,7 +167,10 @@ def matching_rows(queryset: QuerySet, query: Query) -> QuerySet:
     subquery's table aliases would break.)
     """
     if connection.vendor == "postgresql":
-        return _postgresql(queryset, document_of(queryset.model), query, False)
+        vector = postgresql_vector(document_of(queryset.model))
+        return queryset.alias(search_document=vector).filter(
+            search_document=query.pg_query()
+        )
     ids = RawSQL(
         f"SELECT object_id FROM {FTS_TABLE} WHERE {FTS_TABLE} MATCH %s "
         f"AND {FTS_TABLE}.kind = %s",

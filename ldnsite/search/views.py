@@ -6,8 +6,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlencode
 
 from django.apps import apps
-from django.db.models import Count, Subquery
-from django.db.models.expressions import Window
+from django.db.models import F, Func, IntegerField, Subquery
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
@@ -115,11 +114,13 @@ def rows_for(document: Document, query: Query) -> tuple[list, int]:
     """
     model = apps.get_model(document.label)
     published = model.objects.published()
+    # COUNT as a plain function, not an aggregate: one row, no GROUP BY (and no
+    # LIMIT, under which PostgreSQL would scan the table instead of the index).
     total = Subquery(
         matching_rows(published, query)
         .order_by()
-        .annotate(search_total=Window(Count("pk")))
-        .values("search_total")[:1]
+        .values(search_total=Func(F("pk"), function="COUNT")),
+        output_field=IntegerField(),
     )
     rows = list(
         matching(published, query, headlines=True)
