@@ -6,6 +6,7 @@ from conditions.models import (
     FAQEntry,
     GlossaryTerm,
     Mechanism,
+    SearchSynonym,
 )
 from ldnsite.editorial.admin import (
     CachedChoicesInlineMixin,
@@ -100,6 +101,27 @@ class EvidenceSummaryInline(admin.TabularInline):
         return "; ".join(d["short"] for d in obj.downgrades) or "—"
 
 
+class SearchSynonymInline(admin.TabularInline):
+    """Other names people search the condition by (site search only)."""
+
+    model = SearchSynonym
+    extra = 1
+    fields = ("term",)
+    verbose_name = "search synonym"
+    verbose_name_plural = (
+        "search synonyms (abbreviations and short names people type, e.g. MS)"
+    )
+
+
+@admin.register(SearchSynonym)
+class SearchSynonymAdmin(admin.ModelAdmin):
+    list_display = ("term", "condition")
+    list_select_related = ("condition",)
+    search_fields = ("term", "condition__name")
+    autocomplete_fields = ("condition",)
+    ordering = ("term", "pk")
+
+
 @admin.register(Condition)
 class ConditionAdmin(EditorialAdmin):
     list_display = (
@@ -111,7 +133,12 @@ class ConditionAdmin(EditorialAdmin):
     list_filter = ("status", "category", ReviewDueFilter)
     search_fields = ("name", "aliases", "summary")
     prepopulated_fields = {"slug": ("name",)}
-    inlines = [EvidenceSummaryInline, ConditionMechanismInline, FindingListInline]
+    inlines = [
+        EvidenceSummaryInline,
+        ConditionMechanismInline,
+        SearchSynonymInline,
+        FindingListInline,
+    ]
     fieldsets = (
         (
             None,

@@ -9,7 +9,6 @@ from django.db.models import (
     F,
     IntegerField,
     OuterRef,
-    Q,
     Subquery,
     Value,
 )
@@ -150,13 +149,6 @@ class ConditionFilter(PublicFilterSet):
         model = Condition
         fields = []
 
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(
-            Q(name__icontains=value)
-            | Q(aliases__icontains=value)
-            | Q(summary__icontains=value)
-        )
-
     def chosen_outcome(self) -> str | None:
         """The outcome the certainty filter and sort read (None: the main one)."""
         data = getattr(self.form, "cleaned_data", None) or {}
@@ -191,9 +183,6 @@ class MechanismFilter(PublicFilterSet):
         model = Mechanism
         fields = []
 
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(Q(name__icontains=value) | Q(summary__icontains=value))
-
 
 class FAQFilter(PublicFilterSet):
     q = search_text()
@@ -207,11 +196,6 @@ class FAQFilter(PublicFilterSet):
         model = FAQEntry
         fields = []
 
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(
-            Q(question__icontains=value) | Q(answer__icontains=value)
-        )
-
 
 class GlossaryFilter(PublicFilterSet):
     q = search_text()
@@ -219,8 +203,3 @@ class GlossaryFilter(PublicFilterSet):
     class Meta(PublicFilterSet.Meta):
         model = GlossaryTerm
         fields = []
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(
-            Q(term__icontains=value) | Q(definition__icontains=value)
-        )

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, Prefetch, Q
+from django.db.models.functions import Lower
 from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
@@ -388,3 +389,43 @@ class GlossaryTerm(EditorialModel):
 
     def get_absolute_url(self) -> str:
         return reverse("conditions:glossary") + f"#{self.slug}"
+
+
+class SearchSynonym(models.Model):
+    """Another name people search a condition by ("MS", "fibro", "ME/CFS").
+
+    Site search treats it, the condition's name and its aliases as one word:
+    a search for any of them finds text with any other, and puts the condition
+    first. Aliases shown on the condition's page live in `Condition.aliases`;
+    synonyms are for search only (abbreviations, short forms, misnomers).
+    """
+
+    term = models.CharField(
+        max_length=100,
+        help_text="As people type it, e.g. “MS” or “fibro”. Case and accents do "
+        "not matter.",
+    )
+    condition = models.ForeignKey(
+        Condition, on_delete=models.CASCADE, related_name="search_synonyms"
+    )
+
+    class Meta:
+        ordering = ["term", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                Lower("term"),
+                "condition",
+                name="unique_search_synonym",
+                violation_error_message="This condition already has this synonym.",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.term} → {self.condition}"
+
+    def clean(self) -> None:
+        super().clean()
+        from ldnsite.search.query import words
+
+        if not words(self.term or ""):
+            raise ValidationError({"term": "A synonym needs at least one letter."})

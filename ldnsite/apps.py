@@ -12,6 +12,10 @@ class LDNSiteConfig(AppConfig):
 
         cache.install()
 
+        from ldnsite.search.index import connect_signals
+
+        connect_signals()
+
 
 class LDNAdminConfig(admin_apps.AdminConfig):
     """Django's admin with our site (`ldnsite.adminsite.LDNAdminSite`).

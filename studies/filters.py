@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import django_filters
 from django import forms
-from django.db.models import F, Q
+from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
@@ -124,18 +124,11 @@ class StudyFilter(PublicFilterSet):
         empty_label="Year, newest first (default)",
     )
 
+    ranges = (("year_min", "year_max"),)
+
     class Meta(PublicFilterSet.Meta):
         model = Study
         fields = []
-
-    def filter_q(self, queryset, name, value):
-        return queryset.filter(
-            Q(title__icontains=value)
-            | Q(authors_text__icontains=value)
-            | Q(journal__icontains=value)
-            | Q(doi__icontains=value)
-            | Q(key_finding__icontains=value)
-        )
 
     def _with_findings(self, queryset, **lookups):
         study_ids = Finding.objects.published().filter(**lookups).values("study_id")
@@ -183,3 +176,60 @@ class FindingFilter(PublicFilterSet):
 
     def filter_level(self, queryset, name, value):
         return queryset.filter(evidence_level=int(value))
+
+
+# --- Counts beside the choices ----------------------------------------------------
+
+FINDING_FACETS = {
+    "condition": "condition__slug",
+    "category": "condition__category",
+    "direction": "direction",
+}
+
+
+def facet_counts(filterset: StudyFilter) -> dict[str, dict[str, int]]:
+    """How many studies each choice of each filter would give, the others kept.
+
+    As ClinicalTrials.gov and PubMed show them: for each filter, the studies
+    matching every other filter, counted per choice. One query per filter
+    (a conditional count, or a grouped count of findings), whatever the
+    number of studies or choices.
+    """
+    counts: dict[str, dict[str, int]] = {}
+    # The counts need no ranking nor highlighting, and run in subqueries.
+    filterset.search_headlines, filterset.search_unranked = False, True
+    form = filterset.form
+    chosen = form.cleaned_data if form.is_bound else {}
+    for name in ("condition", "category", "design", "level", "direction", "has_doi"):
+        # The other filters, as already validated (no lookup runs again).
+        studies = filterset.queryset.all()
+        for other, value in chosen.items():
+            if other not in (name, "ordering"):
+                studies = filterset.filters[other].filter(studies, value)
+        studies = studies.order_by()
+        if name in FINDING_FACETS:
+            key = FINDING_FACETS[name]
+            rows = (
+                Finding.objects.published()
+                .filter(study__in=studies.values("pk"))
+                .order_by()
+                .values_list(key)
+                .annotate(n=Count("study", distinct=True))
+            )
+            counts[name] = {str(value): n for value, n in rows}
+            continue
+        if name == "design":
+            cases = {value: Q(design=value) for value in Design.values}
+        elif name == "level":
+            if "evidence_level_value" not in studies.query.annotations:
+                studies = studies.with_level()
+            cases = {
+                value: Q(evidence_level_value=int(value)) for value, _ in LEVEL_CHOICES
+            }
+        else:
+            cases = {"true": ~Q(doi=""), "false": Q(doi="")}
+        totals = studies.aggregate(
+            **{f"c{i}": Count("pk", filter=q) for i, q in enumerate(cases.values())}
+        )
+        counts[name] = {value: totals[f"c{i}"] for i, value in enumerate(cases)}
+    return counts

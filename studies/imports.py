@@ -33,6 +33,7 @@ from simple_history.utils import bulk_create_with_history, bulk_update_with_hist
 
 from ldnsite.editorial.pending import propose_values
 from ldnsite.editorial.policy import Status, needs_review
+from ldnsite.search.index import index_objects
 from studies.authors import authors_line
 from studies.citation_formats import (
     MAX_RECORDS,
@@ -359,6 +360,8 @@ def _create(report, chosen, by_position, user, reason) -> None:
         default_user=user,
         default_change_reason=reason,
     )
+    # bulk_create() sends no post_save: index the new studies for search here.
+    index_objects(Study, created)
     for r, study in zip(new, created, strict=True):
         r.outcome, r.study_id = "created", study.pk
 
@@ -441,3 +444,4 @@ def _fill(report: ImportReport, chosen: set[int], user, reason: str) -> None:
         default_user=user,
         default_change_reason=reason,
     )
+    index_objects(Study, changed.values())

@@ -29,6 +29,7 @@ from conditions.models import (
     FAQEntry,
     GlossaryTerm,
     Mechanism,
+    SearchSynonym,
 )
 from ldnsite.editorial.policy import Status
 from studies.models import CITATION_FIELDS, Finding, Study, StudyMechanism
@@ -228,6 +229,41 @@ class _Loader:
                     self._sync_mechanisms(obj, record.get("mechanisms", []), where)
                 if section == "studies":
                     self._sync_findings(obj, record.get("findings", []), where)
+        self._seed_synonyms(self.data.get("synonyms", {}))
+
+    def _seed_synonyms(self, synonyms: Any) -> None:
+        """Add the search synonyms ({condition slug: [terms]}) that are missing.
+
+        Only for conditions that exist (the file may name conditions a site
+        has not written yet); synonyms staff added or removed stay as they are
+        once written, except that a missing one is added again.
+        """
+        if not isinstance(synonyms, dict) or not all(
+            isinstance(terms, list) and all(isinstance(t, str) for t in terms)
+            for terms in synonyms.values()
+        ):
+            self.errors.append("synonyms: must map condition slugs to lists of terms")
+            return
+        conditions = {
+            c.slug: c for c in Condition.objects.filter(slug__in=list(synonyms))
+        }
+        existing = {
+            (condition_id, term.casefold())
+            for condition_id, term in SearchSynonym.objects.filter(
+                condition__in=conditions.values()
+            ).values_list("condition_id", "term")
+        }
+        for slug, terms in synonyms.items():
+            condition = conditions.get(slug)
+            if condition is None:
+                continue
+            for term in terms:
+                if (condition.pk, term.casefold()) in existing:
+                    self.report.unchanged["search synonyms"] += 1
+                    continue
+                SearchSynonym.objects.create(condition=condition, term=term)
+                existing.add((condition.pk, term.casefold()))
+                self.report.created["search synonyms"] += 1
 
     def _record(self, model, record, fields, where) -> models.Model | None:
         slug = record.get("slug")

@@ -11,6 +11,8 @@ from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
 from ldnsite.editorial.views import PublishedOrPreviewMixin
+from ldnsite.search.engine import snippet
+from ldnsite.search.text import has_mark, marked
 from ldnsite.views import FilteredListView
 from studies import evidence
 from studies.authors import natural_name
@@ -23,7 +25,7 @@ from studies.exports import (
     highwire_tags,
     missing_citation_parts,
 )
-from studies.filters import StudyFilter
+from studies.filters import StudyFilter, facet_counts
 from studies.models import Outcome, Study
 
 OUTCOME_ORDER = {value: index for index, value in enumerate(Outcome.values)}
@@ -187,12 +189,20 @@ class StudyListView(FilteredListView):
         filterset = super().get_filterset(filterset_class)
         fields = filterset.form.fields
         fields["q"].label = "Search studies"
-        fields["q"].help_text = "Words in the title, authors, journal, DOI or finding."
+        fields["q"].help_text = (
+            "Words in the title, authors, journal, year or finding (all must "
+            "occur), or a DOI, PubMed id or trial registry id."
+        )
+        filterset.search_headlines = True
         return filterset
 
     def get_context_data(self, **kwargs):
         context = super().get_context_data(**kwargs)
         for study in context["object_list"]:
+            if hasattr(study, "search_title"):
+                study.title_html = marked(study.search_title)
+                match = snippet(study)
+                study.match_html = marked(match) if has_mark(match) else ""
             study.level_label = evidence.EvidenceLevel(study.evidence_level_value).label
             study.direction_summary = direction_counts(
                 Counter(f.direction for f in study.public_findings)
@@ -200,12 +210,30 @@ class StudyListView(FilteredListView):
             study.finding_conditions = list(
                 {f.condition_id: f.condition for f in study.public_findings}.values()
             )
+        form = self.filterset.form
+        if not form.is_bound or form.is_valid():
+            show_counts(form, facet_counts(self.filterset))
         context["result_count"] = (
             context["paginator"].count
             if context.get("paginator")
             else len(context["object_list"])
         )
         return context
+
+
+def show_counts(form, counts: dict[str, dict[str, int]]) -> None:
+    """Write each choice's number of studies beside its label."""
+    for name, per_choice in counts.items():
+        field = form.fields[name]
+        if name == "condition":
+            field.label_from_instance = lambda obj, n=per_choice: (
+                f"{obj.name} ({n.get(obj.slug, 0)})"
+            )
+            continue
+        field.choices = [
+            (value, f"{label} ({per_choice.get(str(value), 0)})" if value else label)
+            for value, label in field.choices
+        ]
 
 
 class EvidenceView(TemplateView):

@@ -27,14 +27,16 @@ PAGES = [
     ("{condition}", 10),
     ("/mechanisms/", 2),
     ("{mechanism}", 3),
-    ("/studies/", 4),
-    ("/studies/?direction=benefit&ordering=-level&year_min=2000", 4),
-    ("/studies/?condition={condition_slug}", 5),
+    # The studies list adds one count per filter (the numbers beside the choices).
+    ("/studies/", 10),
+    ("/studies/?direction=benefit&ordering=-level&year_min=2000", 10),
+    ("/studies/?condition={condition_slug}", 11),
     ("{study}", 3),
     ("/evidence/", 2),
     ("/faq/", 2),
     ("/glossary/", 1),
-    ("/search/?q=pain", 5),
+    # The condition names and synonyms, then one query per type.
+    ("/search/?q=pain", 6),
     ("/sitemap-conditions.xml", 2),
     ("/studies/feed/", 1),
 ]

@@ -8,10 +8,16 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.apps import apps
 from django.db import connection
 from django.urls import reverse
 
 from ldnsite import search
+from ldnsite.search import query as search_query
+from ldnsite.search import text as search_text
+from ldnsite.search import views as search_views
+from ldnsite.search.fields import DOCUMENTS_BY_KIND
+from ldnsite.search.text import MARK_START, MARK_STOP
 from tests.factories import (
     HIDDEN_STATES,
     make_condition,
@@ -90,7 +96,6 @@ def test_it_finds_each_type_by_each_searched_field(client, kind, field):
     assert found.url == item.get_absolute_url()
     body = response.content.decode()
     assert f'<a href="{item.get_absolute_url()}">' in body
-    assert f'<p class="search-kind">{kind}</p>' in body
     assert "1 result for “zymurgy”" in body
 
 
@@ -147,7 +152,7 @@ def test_the_item_a_query_names_ranks_above_ones_that_mention_it(client):
     ],
 )
 def test_title_coverage(title, terms, coverage):
-    assert search.title_coverage(title, terms) == pytest.approx(coverage)
+    assert search_views.title_coverage(title, set(terms)) == pytest.approx(coverage)
 
 
 def test_within_a_type_the_title_match_comes_first(client):
@@ -194,9 +199,9 @@ def test_the_snippet_drops_markdown_syntax(client):
 @pytest.mark.parametrize("state", HIDDEN_STATES)
 @pytest.mark.parametrize("kind", MAKERS)
 def test_unpublished_items_are_never_found(client, kind, state):
-    visible = MAKERS[kind](**{search.SOURCES_BY_KIND[kind].title: "Visible xylophone"})
+    visible = MAKERS[kind](**{DOCUMENTS_BY_KIND[kind].title: "Visible xylophone"})
     MAKERS[kind](
-        **{search.SOURCES_BY_KIND[kind].title: "Hidden xylophone"},
+        **{DOCUMENTS_BY_KIND[kind].title: "Hidden xylophone"},
         **HIDDEN_STATES[state],
     )
 
@@ -221,7 +226,7 @@ ATTACKS = [
 @pytest.mark.parametrize("attack", ATTACKS)
 @pytest.mark.parametrize("kind", MAKERS)
 def test_staff_markup_never_reaches_the_page(client, kind, attack):
-    source = search.SOURCES_BY_KIND[kind]
+    source = DOCUMENTS_BY_KIND[kind]
     text = f"Before {attack} the quokka {attack} after quokka."
     MAKERS[kind](
         **{source.title: f"{attack} Quokka {attack}", source.snippet_fields[0]: text}
@@ -236,14 +241,14 @@ def test_staff_markup_never_reaches_the_page(client, kind, attack):
     assert "<mark>Quokka</mark>" in found.title_html
     assert "<mark>quokka</mark>" in found.snippet_html
     page = response.content.decode()
-    assert tags_in(results_html(response)) <= {"ol", "li", "h2", "a", "p", "mark"}
+    assert tags_in(results_html(response)) <= {"ol", "li", "h3", "a", "p", "mark"}
     for raw in ("<script", "<img", "<svg", "onerror", "onload", "javascript:"):
         assert raw not in page
 
 
 def marked(text: str) -> str:
     """`text` with [ and ] as the headline's match markers."""
-    return text.replace("[", search.HEADLINE_START).replace("]", search.HEADLINE_STOP)
+    return text.replace("[", MARK_START).replace("]", MARK_STOP)
 
 
 @pytest.mark.parametrize(
@@ -262,7 +267,7 @@ def marked(text: str) -> str:
     ],
 )
 def test_a_headline_keeps_only_its_own_marks(headline, expected):
-    assert search.clean_headline(marked(headline)) == expected
+    assert search_text.marked(marked(headline)) == expected
 
 
 # --- Odd queries ------------------------------------------------------------------
@@ -342,7 +347,7 @@ def test_a_long_query_is_shortened_with_a_message(client):
     assert response.status_code == 200
     assert "longer than 200 characters" in body
     value = re.search(r'id="search-q" type="search" name="q" value="([^"]*)"', body)
-    assert len(value.group(1)) <= search.MAX_QUERY_LENGTH
+    assert len(value.group(1)) <= search_query.MAX_QUERY_LENGTH
     assert value.group(1).startswith("fibromyalgia x")
 
 
@@ -423,19 +428,27 @@ def test_the_search_page_is_noindex(client):
 
 
 def test_results_are_capped_and_the_total_is_shown(client):
-    for _ in range(search.RESULT_LIMIT + 7):
+    limit = search_views.RESULT_LIMIT
+    for _ in range(limit + 7):
         make_study(title="Trial of naltrexone")
     make_condition(name="Naltrexone use")
 
     response = get(client, "naltrexone")
 
     outcome = response.context["outcome"]
-    assert len(outcome.results) == search.RESULT_LIMIT
-    assert outcome.total == search.RESULT_LIMIT + 8
+    assert outcome.total == limit + 8
     body = response.content.decode()
-    assert f"{search.RESULT_LIMIT + 8} results for “naltrexone”" in body
-    assert f"the best {search.RESULT_LIMIT} are shown" in body
-    assert f"Study: {search.RESULT_LIMIT + 7}" in body
+    assert f"{limit + 8} results for “naltrexone”" in body
+    assert f"Studies ({limit + 7})" in body
+    # All types: a few of each, and a link to each type's full list.
+    assert len(response.context["groups"][-1].results) == search_views.GROUP_PREVIEW
+    assert f"All {limit + 7} studies" in body
+
+    response = get(client, "naltrexone", type="study")
+
+    [group] = response.context["groups"]
+    assert group.kind == "Study" and len(group.results) == limit
+    assert f"The best {limit} are shown" in response.content.decode()
 
 
 def test_queries_do_not_grow_with_the_rows(client):
@@ -447,24 +460,25 @@ def test_queries_do_not_grow_with_the_rows(client):
             make_faq(answer="Naltrexone, at a low dose.")
             make_term(definition="Naltrexone is an antagonist.")
 
-    # One query per type: condition, mechanism, study, FAQ, glossary.
-    assert queries_at_5_and_50(client, URL + "?q=naltrexone", add_rows) == (5, 5)
+    # The condition names and synonyms, then one query per type (condition,
+    # glossary, FAQ, mechanism, study), each with its total as a subquery.
+    assert queries_at_5_and_50(client, URL + "?q=naltrexone", add_rows) == (6, 6)
 
 
 # --- The query as typed -----------------------------------------------------------
 
 
 def test_parse_query_cleans_the_text():
-    parsed = search.parse_query("  The  ﬁbro\tmyalgia\x01 AND pain pain ")
+    parsed = search_query.parse("  The  ﬁbro\tmyalgia\x01 AND pain pain ")
     assert parsed.text == "The fibro myalgia AND pain pain"
     assert parsed.terms == ("fibro", "myalgia", "pain")
     assert parsed.searchable and not parsed.notices
 
-    assert search.parse_query("a\x00b").error
-    assert not search.parse_query("a\x00b").searchable
-    assert search.parse_query("of the").terms == ()
-    long = search.parse_query("word " * 100)
-    assert len(long.text) <= search.MAX_QUERY_LENGTH and long.notices
+    assert search_query.parse("a\x00b").error
+    assert not search_query.parse("a\x00b").searchable
+    assert search_query.parse("of the").terms == ()
+    long = search_query.parse("word " * 100)
+    assert len(long.text) <= search_query.MAX_QUERY_LENGTH and long.notices
 
 
 # --- PostgreSQL: the GIN indexes --------------------------------------------------
@@ -485,7 +499,7 @@ INDEXES = {
 @postgresql_only
 @pytest.mark.parametrize("kind", INDEXES)
 def test_a_gin_index_backs_each_search_vector(kind):
-    model = search.SOURCES_BY_KIND[kind].model
+    model = apps.get_model(DOCUMENTS_BY_KIND[kind].label)
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT am.amname FROM pg_class c JOIN pg_am am ON am.oid = c.relam "
@@ -500,13 +514,9 @@ def test_a_gin_index_backs_each_search_vector(kind):
 @pytest.mark.parametrize("kind", INDEXES)
 def test_the_planner_can_use_the_index_for_the_search_vector(kind):
     """The indexed expression is the one the search queries (not a near copy)."""
-    from django.contrib.postgres.search import SearchQuery
-
-    source = search.SOURCES_BY_KIND[kind]
-    query = SearchQuery("pain", config="english", search_type="websearch")
-    queryset = source.model.objects.alias(document=search.search_vector(source)).filter(
-        document=query
-    )
+    source = DOCUMENTS_BY_KIND[kind]
+    model = apps.get_model(source.label)
+    queryset = search.matching(model.objects.all(), search_query.parse("pain fatigue"))
     with connection.cursor() as cursor:
         cursor.execute("SET LOCAL enable_seqscan = off")
     assert INDEXES[kind] in queryset.explain()

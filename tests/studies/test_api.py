@@ -48,7 +48,8 @@ def library():
 GOOD = [
     ({"q": "fibromyalgia"}, {"rct"}),
     ({"q": "roe"}, {"cohort"}),
-    ({"q": "10.1002"}, {"rct"}),
+    ({"q": "https://doi.org/10.1002/ART.38187"}, {"rct"}),
+    ({"q": "doi:10.1002/art.38187"}, {"rct"}),
     ({"condition": "pain"}, {"rct", "review"}),
     ({"category": "neurological"}, {"cohort"}),
     ({"design": "rct"}, {"rct"}),
