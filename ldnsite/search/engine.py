@@ -10,6 +10,8 @@ highlighted by `highlight()`/`snippet()`. Both read the same `Query`
 
 from __future__ import annotations
 
+import re
+
 from django.apps import apps
 from django.contrib.postgres.search import (
     SearchHeadline,
@@ -33,6 +35,8 @@ from ldnsite.search.fields import (
 from ldnsite.search.query import Query, name_table, parse, words
 from ldnsite.search.text import MARK_START, MARK_STOP
 
+PARENTHESIS = re.compile(r"\s*\([^)]*\)")
+
 
 def condition_names() -> tuple[dict[tuple[str, ...], set[int]], dict[int, set[str]]]:
     """Every published condition's names (name, aliases, synonyms), and the
@@ -55,6 +59,10 @@ def condition_names() -> tuple[dict[tuple[str, ...], set[int]], dict[int, set[st
     contexts: dict[int, set[str]] = {}
     for pk, name, aliases, summary in rows:
         pairs.append((pk, name))
+        # "Chronic pain (general)" is also named by "chronic pain".
+        bare = PARENTHESIS.sub(" ", name).strip()
+        if bare and bare != name:
+            pairs.append((pk, bare))
         pairs.extend((pk, alias) for alias in aliases.split(",") if alias.strip())
         if summary:
             contexts.setdefault(pk, set()).update(words(f"{name} {summary}"))
