@@ -6,8 +6,7 @@ from django.views.generic import DetailView, ListView, TemplateView
 
 from conditions.filters import ConditionFilter
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism, Outcome
-from ldnsite.editorial.views import PublishedOrPreviewMixin
-from ldnsite.views import FilteredListView
+from ldnsite.editorial.views import FilteredListView, PublishedOrPreviewMixin
 from studies import condition_evidence
 from studies.evidence import Direction, EvidenceLevel
 from studies.evidence_map import evidence_map_from_conditions

@@ -20,7 +20,6 @@ from django.templatetags.static import static
 from django.urls import reverse
 from django.views import defaults
 from django.views.decorators.http import require_safe
-from django_filters.views import FilterView
 from drf_spectacular.views import SpectacularSwaggerSplitView
 
 logger = logging.getLogger(__name__)
@@ -104,21 +103,3 @@ def api_docs(request, *args, **kwargs):
             "style-src": [*policy["style-src"], *hashes],
         }
     return response
-
-
-class FilteredListView(FilterView):
-    """A public list page driven by one of the apps' FilterSets.
-
-    The filter state lives in the query string, so a filtered list can be
-    shared. An invalid value answers 400 with the form's errors shown beside
-    the fields and an empty list (never a 500); a page past the end is a 404.
-    """
-
-    paginate_by = 20
-    strict = True
-
-    def render_to_response(self, context, **response_kwargs):
-        form = self.filterset.form
-        if form.is_bound and not form.is_valid():
-            response_kwargs.setdefault("status", 400)
-        return super().render_to_response(context, **response_kwargs)

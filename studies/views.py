@@ -10,10 +10,9 @@ from django.db.models import F
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
-from ldnsite.editorial.views import PublishedOrPreviewMixin
+from ldnsite.editorial.views import FilteredListView, PublishedOrPreviewMixin
 from ldnsite.search.engine import snippet
 from ldnsite.search.text import has_mark, marked
-from ldnsite.views import FilteredListView
 from studies import evidence
 from studies.authors import natural_name
 from studies.evidence_map import SYMBOLS, direction_counts, evidence_map

@@ -1,8 +1,10 @@
-"""View pieces shared by the editorial models' public pages."""
+"""View pieces shared by the editorial models' public pages: the detail
+pages' preview rule and the filtered list page."""
 
 from __future__ import annotations
 
 from django.db.models import QuerySet
+from django_filters.views import FilterView
 
 from ldnsite.editorial.policy import may_preview
 
@@ -33,3 +35,21 @@ class PublishedOrPreviewMixin:
             and not type(obj).objects.published().filter(pk=obj.pk).exists()
         )
         return context
+
+
+class FilteredListView(FilterView):
+    """A public list page driven by one of the apps' FilterSets.
+
+    The filter state lives in the query string, so a filtered list can be
+    shared. An invalid value answers 400 with the form's errors shown beside
+    the fields and an empty list (never a 500); a page past the end is a 404.
+    """
+
+    paginate_by = 20
+    strict = True
+
+    def render_to_response(self, context, **response_kwargs):
+        form = self.filterset.form
+        if form.is_bound and not form.is_valid():
+            response_kwargs.setdefault("status", 400)
+        return super().render_to_response(context, **response_kwargs)
