@@ -34,6 +34,18 @@ def _year(lookup: str, label: str) -> IntegerFilter:
     )
 
 
+def _dose(label: str) -> django_filters.NumberFilter:
+    return django_filters.NumberFilter(
+        method="filter_dose",
+        label=label,
+        min_value=0,
+        max_value=1000,
+        max_digits=7,
+        decimal_places=2,
+        help_text="Daily dose in mg; studies with a finding at a dose in the range.",
+    )
+
+
 class StudyOrderingFilter(StableOrderingFilter):
     """Study sorts: a missing year or level sorts last both ways, titles case-blind.
 
@@ -106,6 +118,8 @@ class StudyFilter(PublicFilterSet):
     )
     year_min = _year("gte", "From year")
     year_max = _year("lte", "To year")
+    dose_min = _dose("Dose from (mg/day)")
+    dose_max = _dose("Dose to (mg/day)")
     has_doi = django_filters.ChoiceFilter(
         choices=YES_NO,
         method="filter_has_doi",
@@ -124,7 +138,7 @@ class StudyFilter(PublicFilterSet):
         empty_label="Year, newest first (default)",
     )
 
-    ranges = (("year_min", "year_max"),)
+    ranges = (("year_min", "year_max"), ("dose_min", "dose_max"))
 
     class Meta(PublicFilterSet.Meta):
         model = Study
@@ -142,6 +156,25 @@ class StudyFilter(PublicFilterSet):
 
     def filter_direction(self, queryset, name, value):
         return self._with_findings(queryset, direction=value)
+
+    def filter_dose(self, queryset, name, value):
+        """Studies with a public finding whose studied daily dose range reaches
+        into the chosen one (both ends read together, once)."""
+        chosen = self.form.cleaned_data
+        low, high = chosen.get("dose_min"), chosen.get("dose_max")
+        if name == "dose_max" and low is not None:
+            return queryset  # done with dose_min
+        reaches = Q(dose_min_mg__isnull=False) | Q(dose_max_mg__isnull=False)
+        if low is not None:
+            reaches &= Q(dose_max_mg__gte=low) | Q(
+                dose_max_mg__isnull=True, dose_min_mg__gte=low
+            )
+        if high is not None:
+            reaches &= Q(dose_min_mg__lte=high) | Q(
+                dose_min_mg__isnull=True, dose_max_mg__lte=high
+            )
+        study_ids = Finding.objects.published().filter(reaches).values("study_id")
+        return queryset.filter(pk__in=study_ids)
 
     def filter_level(self, queryset, name, value):
         if "evidence_level_value" not in queryset.query.annotations:

@@ -15,6 +15,7 @@ from studies.models import Study
 from tests.factories import (
     make_condition,
     make_faq,
+    make_finding,
     make_staff,
     make_study,
     make_term,
@@ -387,6 +388,47 @@ def test_an_equal_year_range_is_fine(client):
         client.get(API_STUDIES, {"year_min": 2015, "year_max": 2015}).json()["count"]
         == 1
     )
+
+
+def test_the_dose_range_finds_studies_with_a_finding_at_a_dose_in_it(client):
+    low = make_study(slug="low-dose", title="Half a milligram")
+    make_finding(study=low, dose_min_mg=0.5, dose_max_mg=1)
+    usual = make_study(slug="usual-dose", title="Four and a half")
+    make_finding(study=usual, dose_min_mg="4.5", dose_max_mg="4.5")
+    titrated = make_study(slug="titrated", title="Titrated")
+    make_finding(study=titrated, dose_min_mg=1, dose_max_mg="4.5")
+    make_finding(study=make_study(slug="no-dose", title="No dose"))
+
+    def slugs(**params):
+        response = client.get(API_STUDIES, params)
+        assert response.status_code == 200, response.content
+        return {row["title"] for row in response.json()["results"]}
+
+    assert slugs(dose_min=3) == {"Four and a half", "Titrated"}
+    assert slugs(dose_max="0.75") == {"Half a milligram"}
+    assert slugs(dose_min=2, dose_max=3) == {"Titrated"}
+    assert slugs(dose_min="4.5", dose_max="4.5") == {"Four and a half", "Titrated"}
+    page = client.get(STUDIES, {"dose_min": 2, "dose_max": 3})
+    assert page.status_code == 200
+    assert "Titrated" in page.content.decode()
+    assert "Half a milligram" not in page.content.decode()
+
+
+def test_an_impossible_dose_range_is_a_form_error_and_a_400_naming_both(client):
+    page = client.get(STUDIES, {"dose_min": "4.5", "dose_max": 1})
+    assert page.status_code == 400
+    assert set(page.context["filter"].form.errors) == {"dose_min", "dose_max"}
+    assert "is above “Dose to (mg/day)”" in page.content.decode()
+    api = client.get(API_STUDIES, {"dose_min": "4.5", "dose_max": 1})
+    assert api.status_code == 400
+    assert set(api.json()) == {"dose_min", "dose_max"}
+
+
+@pytest.mark.parametrize("value", ["lots", "-1", "1e400", "99999999", "\x00"])
+def test_an_odd_dose_is_a_400_naming_the_field(client, value):
+    response = client.get(API_STUDIES, {"dose_min": value})
+    assert response.status_code == 400
+    assert "dose_min" in response.json()
 
 
 # --- Query counts ---------------------------------------------------------------
