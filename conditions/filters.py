@@ -26,7 +26,7 @@ from conditions.models import (
 from ldnsite.editorial.filters import PublicFilterSet, StableOrderingFilter, search_text
 from ldnsite.editorial.policy import published_q
 from studies.evidence import CERTAINTY_RANK, Certainty
-from studies.models import EvidenceSummary
+from studies.models import EvidenceSummary, Finding
 
 CONDITION_ORDERING = [
     ("name", "Name, A to Z"),
@@ -84,11 +84,19 @@ class ConditionOrderingFilter(StableOrderingFilter):
             descending = param.startswith("-")
             key = param.lstrip("-")
             if key == "studies":
+                # A subquery, not a join and GROUP BY (see `Mechanism.for_list`).
                 qs = qs.annotate(
-                    study_count=Count(
-                        "findings__study",
-                        filter=published_q("findings__study__"),
-                        distinct=True,
+                    study_count=Coalesce(
+                        Subquery(
+                            Finding.objects.filter(
+                                published_q("study__"), condition=OuterRef("pk")
+                            )
+                            .order_by()
+                            .values("condition")
+                            .annotate(n=Count("study", distinct=True))
+                            .values("n")
+                        ),
+                        0,
                     )
                 )
                 field = "study_count"

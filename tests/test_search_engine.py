@@ -16,6 +16,7 @@ from tests.factories import (
     make_condition,
     make_faq,
     make_finding,
+    make_mechanism,
     make_staff,
     make_study,
     make_term,
@@ -566,3 +567,28 @@ def test_a_word_describing_the_named_condition_only_ranks(client):
     assert len(urls) == 2  # the condition and that study; not back pain alone
 
     assert api_slugs(client, "fibromyalgia younger") == []
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/conditions/?q=pain&ordering=-studies",
+        "/conditions/?q=pain&ordering=certainty",
+        "/api/v1/conditions/?q=pain&ordering=studies",
+        "/mechanisms/?q=glial",
+        "/api/v1/mechanisms/?q=glial",
+        "/studies/?q=pain&ordering=-level",
+        "/api/v1/studies/?q=pain&ordering=title",
+    ],
+)
+def test_a_query_combines_with_every_sort_and_counted_list(client, url):
+    """Ranking runs in the list's own query: counts and sorts join it as
+    subqueries, never as a GROUP BY (SQLite's bm25 cannot run in one)."""
+    condition = make_condition(name="Pain syndrome", slug="pain-syndrome")
+    mechanism = make_mechanism(name="Glial modulation", slug="glial")
+    condition.mechanisms.add(mechanism)
+    study = make_study(title="Pain and glial cells")
+    study.mechanisms.add(mechanism)
+    make_finding(study=study, condition=condition)
+    response = client.get(url)
+    assert response.status_code == 200, url
