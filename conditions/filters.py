@@ -31,8 +31,8 @@ from studies.models import EvidenceSummary, Finding
 CONDITION_ORDERING = [
     ("name", "Name, A to Z"),
     ("-name", "Name, Z to A"),
-    ("-certainty", "Certainty of the main finding, highest first"),
-    ("certainty", "Certainty of the main finding, lowest first"),
+    ("-certainty", "Certainty, highest first"),
+    ("certainty", "Certainty, lowest first"),
     ("-studies", "Number of studies, most first"),
     ("studies", "Number of studies, fewest first"),
     ("category", "Category, A to Z"),

@@ -118,7 +118,7 @@ def test_invalid_filter_shows_the_error_beside_the_field(
     page, _ = page_factory(DESKTOP)
     response = page.goto(live_server.url + "/conditions/?certainty=Z")
     assert response.status == 400
-    grade = page.get_by_label("Certainty of the main finding")
+    grade = page.get_by_label("Certainty", exact=True)
     field = grade.locator("xpath=ancestor::*[contains(@class, 'field')][1]")
     assert "Select a valid choice" in field.inner_text()
     assert page.locator("text=Select a valid choice").first.is_visible()
