@@ -168,6 +168,20 @@ class ImportReport:
         )
 
 
+def _validate(study: Study, label: str) -> None:
+    """The model's own checks, before a bulk write that skips `save()`.
+
+    Uniqueness is settled before (in memory, by DOI and PubMed ID, and by
+    `_slugs`); a failure stops the whole import, naming the record.
+    """
+    try:
+        study.full_clean(validate_unique=False, validate_constraints=False)
+    except ValidationError as exc:
+        raise CitationImportError(
+            f"{label}: {'; '.join(exc.messages)} Nothing was imported."
+        ) from None
+
+
 def _n(count: int, singular: str, plural: str = "") -> str:
     return f"{count} {singular if count == 1 else plural or singular + 's'}"
 
@@ -345,13 +359,7 @@ def _create(report, chosen, by_position, user, reason) -> None:
             status=Status.DRAFT,
             published_at=None,
         )
-        try:
-            # Uniqueness was settled in memory (DOI, PubMed ID) and by `_slugs`.
-            study.full_clean(validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            raise CitationImportError(
-                f"{r.label}: {'; '.join(exc.messages)} Nothing was imported."
-            ) from None
+        _validate(study, r.label)
         studies.append(study)
     created = bulk_create_with_history(
         studies,
@@ -418,12 +426,7 @@ def _fill(report: ImportReport, chosen: set[int], user, reason: str) -> None:
     now = timezone.now()
     for study in changed.values():
         study.updated_at = now
-        try:
-            study.full_clean(validate_unique=False, validate_constraints=False)
-        except ValidationError as exc:
-            raise CitationImportError(
-                f"Study #{study.pk}: {'; '.join(exc.messages)} Nothing was imported."
-            ) from None
+        _validate(study, f"Study #{study.pk}")
     # Filling a published study is a change to it: without the publish
     # permission it waits for review like any other.
     for pk, study in list(changed.items()):

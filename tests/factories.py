@@ -94,6 +94,28 @@ def make_finding(*, study=None, condition=None, **overrides) -> Finding:
     return Finding.objects.create(**fields)
 
 
+def make_studies_of(
+    condition,
+    sizes,
+    *,
+    outcome: str = Outcome.PAIN,
+    design: str = "rct",
+    direction: str = Direction.BENEFIT,
+) -> list[Finding]:
+    """One published study of `design` per size, each with its finding for
+    `condition` × `outcome` (participants = the study's size)."""
+    return [
+        make_finding(
+            condition=condition,
+            outcome=outcome,
+            direction=direction,
+            participants=size,
+            study=make_study(design=design, sample_size=size),
+        )
+        for size in sizes
+    ]
+
+
 def make_faq(**overrides) -> FAQEntry:
     n = _n()
     fields = {

@@ -40,6 +40,7 @@ from tests.factories import (
     make_faq,
     make_finding,
     make_mechanism,
+    make_studies_of,
     make_study,
     make_term,
 )
@@ -749,14 +750,7 @@ def test_condition_change_page_findings_inline_query_count_is_constant(
 
 def test_the_condition_page_shows_its_stored_evidence_read_only(reviewer_client):
     condition = make_condition(main_outcome="pain")
-    for participants in (30, 40):
-        make_finding(
-            condition=condition,
-            outcome="pain",
-            direction="benefit",
-            participants=participants,
-            study=make_study(design="rct", sample_size=participants),
-        )
+    make_studies_of(condition, (30, 40))
     response = reviewer_client.get(admin_url(Condition, "change", condition.pk))
     assert response.status_code == 200
     body = response.text

@@ -17,6 +17,7 @@ from tests.factories import (
     make_condition,
     make_finding,
     make_mechanism,
+    make_studies_of,
     make_study,
 )
 from tests.queries import queries_at_5_and_50
@@ -368,22 +369,9 @@ def test_an_invalid_filter_page_fetches_no_list(client, catalogue):
 
 def test_the_outcome_filter_rates_conditions_on_that_outcome(client):
     """With an outcome chosen, certainty filter, sort and card read that outcome."""
-    fatigue_strong = rated("Fatigue strong", "very_low")
-    for participants in (250, 260):
-        make_finding(
-            condition=fatigue_strong,
-            outcome="fatigue",
-            direction="benefit",
-            participants=participants,
-            study=make_study(design="rct", sample_size=participants),
-        )
-    fatigue_weak = rated("Fatigue weak", "high")
-    make_finding(
-        condition=fatigue_weak,
-        outcome="fatigue",
-        direction="benefit",
-        participants=1,
-        study=make_study(design="case_report", sample_size=1),
+    make_studies_of(rated("Fatigue strong", "very_low"), (250, 260), outcome="fatigue")
+    make_studies_of(
+        rated("Fatigue weak", "high"), (1,), outcome="fatigue", design="case_report"
     )
     rated("Pain only", "high")
 
@@ -406,15 +394,7 @@ def test_the_outcome_filter_rates_conditions_on_that_outcome(client):
 
 
 def test_the_api_filters_certainty_per_outcome(client):
-    fatigue = rated("Fatigue strong", "very_low")
-    for participants in (250, 260):
-        make_finding(
-            condition=fatigue,
-            outcome="fatigue",
-            direction="benefit",
-            participants=participants,
-            study=make_study(design="rct", sample_size=participants),
-        )
+    make_studies_of(rated("Fatigue strong", "very_low"), (250, 260), outcome="fatigue")
     rated("Pain only", "high")
     api = "/api/v1/conditions/"
     got = client.get(api, {"outcome": "fatigue", "certainty": "high"}).json()

@@ -1,6 +1,7 @@
 """Stored evidence summaries: written on every write that changes them."""
 
 import datetime
+import io
 import random
 from unittest import mock
 
@@ -44,47 +45,33 @@ def test_a_finding_write_stores_its_condition_summary(db):
     assert not EvidenceSummary.objects.filter(condition=condition).exists()
 
 
-def test_scheduled_studies_count_once_their_time_has_come(db):
+@pytest.mark.parametrize(
+    ("schedule", "before", "after"),
+    [
+        # A large null study scheduled to appear, or to go.
+        ("published_at", (1, "benefit"), (2, "no_clear_benefit")),
+        ("unpublish_at", (2, "no_clear_benefit"), (1, "benefit")),
+    ],
+)
+def test_a_scheduled_study_counts_from_its_time_on(db, schedule, before, after):
     condition = make_condition()
     later = timezone.now() + datetime.timedelta(days=2)
     make_finding(condition=condition, study=make_study(sample_size=50))
     make_finding(
         condition=condition,
-        study=make_study(sample_size=500, published_at=later),
+        study=make_study(sample_size=500, **{schedule: later}),
         direction="no_effect",
     )
     row = EvidenceSummary.objects.get(condition=condition)
-    assert (row.studies, row.direction) == (1, "benefit"), "not public yet"
+    assert (row.studies, row.direction) == before, "its time has not come"
     assert EvidenceSummary.objects.due_condition_ids() == set()
     with mock.patch(
         "django.utils.timezone.now", return_value=later + datetime.timedelta(hours=1)
     ):
         assert EvidenceSummary.objects.due_condition_ids() == {condition.pk}
-        call_command("recompute_evidence", "--due", stdout=open("/dev/null", "w"))
+        call_command("recompute_evidence", "--due", stdout=io.StringIO())
         row = EvidenceSummary.objects.get(condition=condition)
-        assert (row.studies, row.direction) == (2, "no_clear_benefit")
-        assert EvidenceSummary.objects.due_condition_ids() == set()
-
-
-def test_scheduled_unpublishing_drops_studies_once_its_time_has_come(db):
-    condition = make_condition()
-    later = timezone.now() + datetime.timedelta(days=2)
-    make_finding(condition=condition, study=make_study(sample_size=50))
-    make_finding(
-        condition=condition,
-        study=make_study(sample_size=500, unpublish_at=later),
-        direction="no_effect",
-    )
-    row = EvidenceSummary.objects.get(condition=condition)
-    assert (row.studies, row.direction) == (2, "no_clear_benefit"), "still public"
-    assert EvidenceSummary.objects.due_condition_ids() == set()
-    with mock.patch(
-        "django.utils.timezone.now", return_value=later + datetime.timedelta(hours=1)
-    ):
-        assert EvidenceSummary.objects.due_condition_ids() == {condition.pk}
-        call_command("recompute_evidence", "--due", stdout=open("/dev/null", "w"))
-        row = EvidenceSummary.objects.get(condition=condition)
-        assert (row.studies, row.direction) == (1, "benefit")
+        assert (row.studies, row.direction) == after
         assert EvidenceSummary.objects.due_condition_ids() == set()
 
 
