@@ -2,16 +2,18 @@
 
     make bench                               # 100 and 10,000 studies
     make bench BENCH_SIZES="100 10000 100000" BENCH_SECONDS=5
-    .venv/bin/python benchmarks/serve.py 100 10000 --seconds 5 --cache both
+    .venv/bin/python benchmarks/serve.py 100 10000 --seconds 5 --cache pages none
 
 For each size it builds (or reuses) a PostgreSQL database `bench_ldn_<size>`:
 the LDN content plus generated published studies, ~2 findings each, written
 with COPY, then migrated and rated (`recompute_evidence`). It serves it with
 gunicorn (2 sync workers, DEBUG off, Redis cache), drives every page of the
-list below with `wrk -t2 -c16` over loopback for a few seconds, with the shared
-page cache on and off, and prints per page: requests per second, that as a
-share of `/livez` in the same run (the app answering without database or
-cache: the ceiling of this machine and stack), p50/p95/p99 latency, answers
+list below with `wrk -t2 -c16` over loopback for a few seconds in each cache
+mode (`--cache`: `pages` as in production, `figures` with the page cache off
+but counts and tallies kept, `none` with nothing kept), and prints per page:
+requests per second, that as a share of `/livez` in the same run (the app
+answering without database or cache: the ceiling of this machine and stack),
+p50/p95/p99 latency, answers
 that were not 2xx/3xx, the body size (plain and gzip) and the queries the page
 runs (counted in-process, cache off). It measures; it never asserts a time.
 
@@ -307,7 +309,18 @@ def collect_static(static_root: Path) -> None:
     )
 
 
-def serve(size: int, cache: bool, static_root: Path) -> tuple[subprocess.Popen, str]:
+# Modes: "pages" keeps whole answers and figures (production); "figures" keeps
+# only the figures read from many rows (counts, filter counts, a condition's
+# tallies: what a page the page cache misses still reuses); "none" computes
+# everything on every request.
+MODES = {
+    "pages": {"SHARED_PAGE_CACHE": "1", "SHARED_FIGURE_CACHE": "1"},
+    "figures": {"SHARED_PAGE_CACHE": "0", "SHARED_FIGURE_CACHE": "1"},
+    "none": {"SHARED_PAGE_CACHE": "0", "SHARED_FIGURE_CACHE": "0"},
+}
+
+
+def serve(size: int, cache: str, static_root: Path) -> tuple[subprocess.Popen, str]:
     port = free_port()
     env = django_env(
         size,
@@ -321,7 +334,7 @@ def serve(size: int, cache: bool, static_root: Path) -> tuple[subprocess.Popen, 
         STATIC_ROOT=str(static_root),
         CACHE_URL=REDIS,
         CACHE_KEY_PREFIX=f"bench-{size}",
-        SHARED_PAGE_CACHE="1" if cache else "0",
+        **MODES[cache],
         API_ANON_RATE="1000000000/second",
     )
     server = subprocess.Popen(
@@ -434,7 +447,7 @@ def run(size: int, modes: list[bool], seconds: int, static_root: Path, script: P
                 share = 100 * result["rps"] / reference if reference else 0
                 shown = page.format(study="a study page " + study)
                 print(
-                    f"| `{shown}` | {'on' if cache else 'off'} | {result['rps']:,.0f} "
+                    f"| `{shown}` | {cache} | {result['rps']:,.0f} "
                     f"| {share:.1f}% | {result['p50']:.1f} | {result['p95']:.1f} "
                     f"| {result['p99']:.1f} | {result['bad']} | {result['errors']} "
                     f"| {plain / 1024:.1f} | {packed / 1024:.1f} "
@@ -449,10 +462,16 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("sizes", nargs="*", type=int, default=[100, 10_000])
     parser.add_argument("--seconds", type=int, default=5)
-    parser.add_argument("--cache", choices=["on", "off", "both"], default="both")
+    parser.add_argument(
+        "--cache",
+        nargs="+",
+        choices=list(MODES),
+        default=list(MODES),
+        help="what the server keeps: whole pages, only figures, or nothing",
+    )
     parser.add_argument("--build-only", action="store_true")
     args = parser.parse_args()
-    modes = {"on": [True], "off": [False], "both": [True, False]}[args.cache]
+    modes = args.cache
     if args.build_only:
         for size in args.sizes:
             build(size)

@@ -160,8 +160,8 @@ class ConditionQuerySet(EditorialQuerySet):
 
     def for_page(self) -> ConditionQuerySet:
         """A condition's page and API detail: stored summaries, published
-        mechanisms, the reviewer, and `public_findings_count` (findings of
-        published studies); the findings themselves are read a page at a time."""
+        mechanisms, the reviewer; the findings are counted and read a page at a
+        time (`studies.condition_evidence.findings_count`)."""
         return (
             super()
             .for_page()
@@ -172,11 +172,6 @@ class ConditionQuerySet(EditorialQuerySet):
                     queryset=Mechanism.objects.published(),
                     to_attr="published_mechanisms",
                 ),
-            )
-            .annotate(
-                public_findings_count=Count(
-                    "findings", filter=published_q("findings__study__")
-                )
             )
         )
 

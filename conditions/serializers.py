@@ -24,8 +24,9 @@ from ldnsite.rest import (
     HtmlUrlField,
     SlugRelatedField,
 )
+from studies import condition_evidence
 from studies.evidence import DowngradeReason
-from studies.models import EvidenceSummary, Finding
+from studies.models import EvidenceSummary
 from studies.serializers import (
     ConditionRefSerializer,
     MechanismRefSerializer,
@@ -189,11 +190,7 @@ class ConditionSerializer(EvidenceFieldsMixin, EditorialSerializer):
         return MechanismRefSerializer(mechanisms, many=True, context=self.context).data
 
     def get_findings_count(self, condition: Condition) -> int:
-        count = getattr(condition, "public_findings_count", None)
-        if count is None:
-            count = Finding.objects.of_published_studies().filter(condition=condition)
-            count = count.count()
-        return count
+        return condition_evidence.findings_count(condition)
 
     def get_findings_url(self, condition: Condition) -> str:
         url = reverse("finding-list", request=self.context.get("request"))

@@ -1,16 +1,16 @@
 import unicodedata
 
-from django.core.paginator import Paginator
 from django.db.models import Prefetch
 from django.views.generic import DetailView, ListView, TemplateView
 
 from conditions.filters import ConditionFilter
 from conditions.models import Condition, FAQEntry, GlossaryTerm, Mechanism, Outcome
+from ldnsite.cache import RememberedPaginator
 from ldnsite.editorial.views import FilteredListView, PublishedOrPreviewMixin
 from studies import condition_evidence
 from studies.evidence import Direction, EvidenceLevel
 from studies.evidence_map import evidence_map_from_conditions
-from studies.models import Finding, Study
+from studies.models import Study
 
 FINDINGS_PER_PAGE = 30
 
@@ -85,20 +85,20 @@ class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
 
     def get_context_data(self, **kwargs):
         condition = self.object
-        findings = (
-            Finding.objects.of_published_studies()
-            .filter(condition=condition)
-            .for_condition_page()
-        )
-        page = Paginator(findings, FINDINGS_PER_PAGE).get_page(
-            self.request.GET.get("findings")
-        )
+        findings = condition_evidence.public_findings(condition).for_condition_page()
+        page = RememberedPaginator(
+            findings,
+            FINDINGS_PER_PAGE,
+            key=condition_evidence.findings_key(condition),
+            rows=True,  # no index gives the page's order
+        ).get_page(self.request.GET.get("findings"))
+        digest = condition_evidence.digest(condition)
         return super().get_context_data(
             headline=condition.headline,
             sof=condition_evidence.sof_rows(condition.summaries),
-            reviews=condition_evidence.review_findings(condition),
-            doses=condition_evidence.doses_studied(condition),
-            plots=condition_evidence.replication(condition),
+            reviews=digest.reviews,
+            doses=digest.doses,
+            plots=digest.plots,
             mechanisms=condition.published_mechanisms,
             findings_page=page,
             findings_by_level=findings_by_level(page.object_list),

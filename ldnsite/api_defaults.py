@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import codecs
 import json
+from functools import partial
 
 from django.conf import settings
 from rest_framework.exceptions import ParseError
@@ -17,6 +18,8 @@ from rest_framework.permissions import (
     DjangoModelPermissionsOrAnonReadOnly,
 )
 from rest_framework.throttling import AnonRateThrottle
+
+from ldnsite.cache import RememberedPaginator, public_request_key
 
 # Deeper JSON than any of our payloads needs is refused before it is parsed:
 # Python's parser would otherwise recurse until it fails with a RecursionError.
@@ -84,6 +87,13 @@ class Pagination(PageNumberPagination):
     page_size = 20
     page_size_query_param = "page_size"
     max_page_size = 100
+
+    def paginate_queryset(self, queryset, request, view=None):
+        """Count and page rows remembered (`RememberedPaginator`) for anonymous
+        readers; signed-in clients, who may see drafts, count afresh."""
+        key = public_request_key(request, public=not request.user.is_authenticated)
+        self.django_paginator_class = partial(RememberedPaginator, key=key)
+        return super().paginate_queryset(queryset, request, view)
 
 
 class AnonThrottle(AnonRateThrottle):

@@ -330,6 +330,13 @@ SHARED_PAGE_CACHE = env_bool(
     CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache",
 )
 SHARED_PAGE_CACHE_SECONDS = env_int("SHARED_PAGE_CACHE_SECONDS", 3600, minimum=1)
+# Figures read from many rows (list counts, filter counts, a condition's
+# tallies, the rows of a deep page) kept in the shared cache per content
+# generation, for every reader (`ldnsite.cache.remember`); on with Redis.
+SHARED_FIGURE_CACHE = env_bool(
+    "SHARED_FIGURE_CACHE",
+    CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache",
+)
 
 # --- API ---------------------------------------------------------------------
 

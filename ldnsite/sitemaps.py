@@ -9,6 +9,9 @@ gathers them.
 Only `.published()` rows are listed, so drafts, items in review, archived and
 scheduled items never appear. The index runs two queries per section (its
 count and its latest change); a section's page two (a count and its rows).
+Counts, latest changes and which rows fill each file are remembered until the
+content changes (`ldnsite.cache.remember`), so neither grows with the database
+once computed.
 """
 
 from __future__ import annotations
@@ -19,6 +22,8 @@ from django.contrib.sitemaps import Sitemap
 from django.db.models import Max
 from django.urls import reverse
 from django.utils import timezone
+
+from ldnsite.cache import RememberedPaginator, remember
 
 # Addresses per sitemap file (the protocol allows 50,000; smaller files answer
 # in bounded time).
@@ -92,8 +97,21 @@ class EditorialSitemap(Sitemap):
         )
 
     def get_latest_lastmod(self):
-        """For the index: one aggregate, not every row's `lastmod()`."""
-        return latest(*self.latest_changes().values())
+        """For the index: one aggregate, not every row's `lastmod()`, remembered
+        until the content changes."""
+        label = self.model._meta.label
+        return latest(
+            *remember(
+                ("sitemap-lastmod", label),
+                lambda: tuple(self.latest_changes().values()),
+            )
+        )
+
+    @property
+    def paginator(self):
+        """The count and each file's rows, remembered until the content changes."""
+        key = ("sitemap", self.model._meta.label)
+        return RememberedPaginator(self._items(), self.limit, key=key, rows=True)
 
 
 def sitemaps() -> dict[str, type[Sitemap]]:

@@ -3,7 +3,8 @@
 The summaries (`EvidenceSummary`) give the headline and the summary-of-findings
 table; this module adds the parts read from the findings themselves, each in
 one query whatever their number: the doses studied, the reviews' conclusions
-and the "did it replicate?" plot.
+and the "did it replicate?" plot. `digest()` gives the three, kept in the
+shared cache until the content changes (`ldnsite.cache.remember`).
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from django.db.models import Count, F, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
 
 from conditions.models import Condition, Outcome
+from ldnsite.cache import remember
 from studies.evidence import (
     CERTAINTY_MEANING,
     DIRECTION_SYMBOLS,
@@ -71,6 +73,45 @@ def sof_rows(summaries: list[EvidenceSummary]) -> list[SofRow]:
             )
         )
     return rows
+
+
+@dataclass
+class Digest:
+    doses: list[str]
+    reviews: list[Finding]
+    plots: list[Plot]
+
+
+def public_findings(condition: Condition):
+    """The findings a condition's page and API count and list: those of
+    published studies."""
+    return Finding.objects.of_published_studies().filter(condition=condition)
+
+
+def findings_count(condition: Condition) -> int:
+    """How many `public_findings()`, remembered under the key the page's
+    paginator uses for the same count."""
+    return remember(
+        ("count", *findings_key(condition)),
+        lambda: public_findings(condition).count(),
+    )
+
+
+def findings_key(condition: Condition) -> tuple:
+    return ("condition-findings", condition.pk)
+
+
+def digest(condition: Condition) -> Digest:
+    """The doses, the reviews and the replication plots of a condition's page,
+    read from all its findings once per content change."""
+    return remember(
+        ("condition-digest", condition.pk),
+        lambda: Digest(
+            doses=doses_studied(condition),
+            reviews=review_findings(condition),
+            plots=replication(condition),
+        ),
+    )
 
 
 def doses_studied(condition: Condition) -> list[str]:

@@ -532,6 +532,12 @@ def _html_escaped(value: Any) -> Any:
     return value
 
 
+# Formatted references kept in this process, by record and style: formatting
+# is a pure function of the two, so an entry is never stale, only evicted.
+FORMATTED_KEPT = 2048
+_formatted: dict[tuple[str, CitationStyle], SafeString] = {}
+
+
 def formatted_citation(
     c: dict[str, Any], style: CitationStyle = DEFAULT_STYLE
 ) -> SafeString:
@@ -540,7 +546,19 @@ def formatted_citation(
     Built from the CSL-JSON item by citeproc-py. Text is escaped before
     citeproc-py sees it and its output is sanitised by nh3, so nothing typed in
     a title can become markup. The page's own address is not the work's URL.
+    The last `FORMATTED_KEPT` answers are kept (citeproc-py takes milliseconds).
     """
+    key = (json.dumps({**c, "html_url": ""}, sort_keys=True, default=str), style)
+    found = _formatted.get(key)
+    if found is None:
+        found = _format_citation(c, style)
+        if len(_formatted) >= FORMATTED_KEPT:
+            _formatted.clear()
+        _formatted[key] = found
+    return found
+
+
+def _format_citation(c: dict[str, Any], style: CitationStyle) -> SafeString:
     item = csl_item({**c, "html_url": ""})
     # Styles print `genre` in brackets after the title; the page shows the design
     # on its own.

@@ -10,6 +10,7 @@ from django.db.models import F
 from django.shortcuts import redirect
 from django.views.generic import DetailView, TemplateView
 
+from ldnsite.cache import public_request_key, remember
 from ldnsite.editorial.views import FilteredListView, PublishedOrPreviewMixin
 from ldnsite.search.engine import snippet
 from ldnsite.search.text import has_mark, marked
@@ -211,7 +212,10 @@ class StudyListView(FilteredListView):
             )
         form = self.filterset.form
         if not form.is_bound or form.is_valid():
-            show_counts(form, facet_counts(self.filterset))
+            key = public_request_key(self.request, "ordering")
+            show_counts(
+                form, remember(("facets", *key), lambda: facet_counts(self.filterset))
+            )
         context["result_count"] = (
             context["paginator"].count
             if context.get("paginator")

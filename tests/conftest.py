@@ -1,6 +1,10 @@
+import contextlib
+
 import pytest
+from django.db import connection
 
 from tests.factories import make_staff
+from tests.queries import settle
 
 
 @pytest.fixture(autouse=True)
@@ -75,3 +79,21 @@ def api_as():
 def superuser_client(client, superuser):
     client.force_login(superuser)
     return client
+
+
+@pytest.fixture
+def commit(django_capture_on_commit_callbacks):
+    """`with commit():` runs what waits for the commit, as a real commit would.
+
+    The test's transaction never commits: what the setup wrote is taken as
+    committed first (its callbacks run), so the block's writes count alone.
+    """
+
+    @contextlib.contextmanager
+    def committed():
+        settle()
+        with django_capture_on_commit_callbacks(execute=True):
+            yield
+        connection.run_on_commit[:] = []
+
+    return committed

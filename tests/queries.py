@@ -23,3 +23,11 @@ def queries_at_5_and_50(client, url: str, add_rows: Callable[[int], None]) -> tu
     at_5 = count_queries(client, url)
     add_rows(45)
     return at_5, count_queries(client, url)
+
+
+def settle() -> None:
+    """Take what the test wrote so far as committed: run what waits for the
+    commit (the test's own transaction never commits)."""
+    pending, connection.run_on_commit[:] = connection.run_on_commit[:], []
+    for _, callback, _ in pending:
+        callback()

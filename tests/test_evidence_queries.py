@@ -75,9 +75,9 @@ ADDRESSES = [
     # count; page; summaries
     ("/api/v1/conditions/", 3),
     ("/api/v1/conditions/?ordering=certainty", 3),
-    # condition with its findings count; summaries; mechanisms (the findings
-    # are paged apart)
-    ("/api/v1/conditions/{slug}/", 3),
+    # condition; summaries; mechanisms; the findings count (the findings are
+    # paged apart)
+    ("/api/v1/conditions/{slug}/", 4),
     # the condition filter's lookup; count; page with studies and conditions
     ("/api/v1/findings/?condition={slug}&page_size=50", 3),
 ]

@@ -3,11 +3,9 @@ any public change or scheduled moment, never for staff or drafts."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 
 import pytest
-from django.db import connection
 from django.test import Client
 from django.utils import timezone
 
@@ -24,26 +22,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def shared_cache(settings):
     settings.SHARED_PAGE_CACHE = True
-
-
-@pytest.fixture
-def commit(django_capture_on_commit_callbacks):
-    """`with commit():` runs what waits for the commit, as a real commit would.
-
-    The test's transaction never commits: what the setup wrote is taken as
-    committed first (its callbacks run), so the block's writes count alone.
-    """
-
-    @contextlib.contextmanager
-    def committed():
-        pending, connection.run_on_commit[:] = connection.run_on_commit[:], []
-        for _, callback, _ in pending:
-            callback()
-        with django_capture_on_commit_callbacks(execute=True):
-            yield
-        connection.run_on_commit[:] = []
-
-    return committed
 
 
 def get(client, url, **extra):

@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.db.models import QuerySet
 from django_filters.views import FilterView
 
+from ldnsite.cache import RememberedPaginator, public_request_key
 from ldnsite.editorial.policy import may_preview
 
 
@@ -21,7 +22,13 @@ class PublishedOrPreviewMixin:
         raise NotImplementedError
 
     def can_preview(self) -> bool:
-        return may_preview(self.request.user, self.base_queryset().model)
+        """Asked once per request; the queryset is built only for staff."""
+        if not hasattr(self, "_can_preview"):
+            user = self.request.user
+            self._can_preview = user.is_authenticated and may_preview(
+                user, self.base_queryset().model
+            )
+        return self._can_preview
 
     def get_queryset(self) -> QuerySet:
         queryset = self.base_queryset()
@@ -47,6 +54,12 @@ class FilteredListView(FilterView):
 
     paginate_by = 20
     strict = True
+
+    def get_paginator(self, queryset, per_page, **kwargs):
+        """The count and the page's rows are remembered per filter state."""
+        return RememberedPaginator(
+            queryset, per_page, key=public_request_key(self.request), **kwargs
+        )
 
     def render_to_response(self, context, **response_kwargs):
         form = self.filterset.form
