@@ -11,11 +11,11 @@ gunicorn (2 sync workers, DEBUG off, Redis cache), drives every page of the
 list below with `wrk -t2 -c16` over loopback for a few seconds in each cache
 mode (`--cache`: `pages` as in production, `figures` with the page cache off
 but counts and tallies kept, `none` with nothing kept), and prints per page:
-requests per second, that as a share of `/livez` in the same run (the app
-answering without database or cache: the ceiling of this machine and stack),
-p50/p95/p99 latency, answers
-that were not 2xx/3xx, the body size (plain and gzip) and the queries the page
-runs (counted in-process, cache off). It measures; it never asserts a time.
+requests per second, that as a share of a bare Django view answering "hello"
+(`benchmarks/hello.py`, served the same way and measured again before each
+mode), p50/p95/p99 latency, answers that were not 2xx/3xx, the body size
+(plain and gzip) and the queries the page runs (counted in-process, cache
+off). It measures; it never asserts a time.
 
 Needs PostgreSQL (`BENCH_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432),
 Redis (`BENCH_REDIS_URL`, default redis://127.0.0.1:6379/5) and `wrk` (installed
@@ -320,27 +320,13 @@ MODES = {
 }
 
 
-def serve(size: int, cache: str, static_root: Path) -> tuple[subprocess.Popen, str]:
+def start(app: list[str], env: dict[str, str], probe: str):
+    """gunicorn (2 sync workers) serving `app` on a free port: (process, base)."""
     port = free_port()
-    env = django_env(
-        size,
-        DEBUG="0",
-        SECRET_KEY="bench-" + "k" * 50,
-        ALLOWED_HOSTS="127.0.0.1",
-        SECURE_SSL_REDIRECT="0",
-        SESSION_COOKIE_SECURE="0",
-        CSRF_COOKIE_SECURE="0",
-        SECURE_HSTS_SECONDS="0",
-        STATIC_ROOT=str(static_root),
-        CACHE_URL=REDIS,
-        CACHE_KEY_PREFIX=f"bench-{size}",
-        **MODES[cache],
-        API_ANON_RATE="1000000000/second",
-    )
     server = subprocess.Popen(
         [
             str(Path(PYTHON).with_name("gunicorn")),
-            "ldnsite.wsgi",
+            *app,
             "--workers",
             "2",
             "--bind",
@@ -358,12 +344,37 @@ def serve(size: int, cache: str, static_root: Path) -> tuple[subprocess.Popen, s
     base = f"http://127.0.0.1:{port}"
     for _ in range(100):
         try:
-            urllib.request.urlopen(base + "/livez", timeout=1).read()
+            urllib.request.urlopen(base + probe, timeout=1).read()
             return server, base
         except OSError:
             time.sleep(0.2)
     stop(server)
     raise SystemExit(f"gunicorn did not start:\n{server.stderr.read().decode()}")
+
+
+def serve_hello() -> tuple[subprocess.Popen, str]:
+    """The bare Django "hello" view (`benchmarks/hello.py`)."""
+    env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    return start(["--chdir", "benchmarks", "hello:application"], env, "/hello")
+
+
+def serve(size: int, cache: str, static_root: Path) -> tuple[subprocess.Popen, str]:
+    env = django_env(
+        size,
+        DEBUG="0",
+        SECRET_KEY="bench-" + "k" * 50,
+        ALLOWED_HOSTS="127.0.0.1",
+        SECURE_SSL_REDIRECT="0",
+        SESSION_COOKIE_SECURE="0",
+        CSRF_COOKIE_SECURE="0",
+        SECURE_HSTS_SECONDS="0",
+        STATIC_ROOT=str(static_root),
+        CACHE_URL=REDIS,
+        CACHE_KEY_PREFIX=f"bench-{size}",
+        **MODES[cache],
+        API_ANON_RATE="1000000000/second",
+    )
+    return start(["ldnsite.wsgi"], env, "/livez")
 
 
 def stop(server: subprocess.Popen) -> None:
@@ -421,7 +432,17 @@ def ensure_wrk() -> None:
     subprocess.run(["apt-get", "install", "-y", "-q", "wrk"], check=True)
 
 
-def run(size: int, modes: list[bool], seconds: int, static_root: Path, script: Path):
+def row(page: str, cache: str, result: dict, share: float, sizes, queries) -> str:
+    plain, packed = sizes
+    return (
+        f"| `{page}` | {cache} | {result['rps']:,.0f} "
+        f"| {share:.1f}% | {result['p50']:.1f} | {result['p95']:.1f} "
+        f"| {result['p99']:.1f} | {result['bad']} | {result['errors']} "
+        f"| {plain / 1024:.1f} | {packed / 1024:.1f} | {queries} |"
+    )
+
+
+def run(size: int, modes: list[str], seconds: int, static_root: Path, script: Path):
     build(size)
     counted = count_queries(size)
     study = counted["study"]
@@ -430,32 +451,33 @@ def run(size: int, modes: list[bool], seconds: int, static_root: Path, script: P
         "gunicorn 2 sync workers, PostgreSQL, Redis\n"
     )
     print(
-        "| page | cache | req/s | % of /livez | p50 ms | p95 ms | p99 ms "
+        "| page | cache | req/s | % of hello | p50 ms | p95 ms | p99 ms "
         "| non-2xx/3xx | errors | size KB | gzip KB | queries |"
     )
     print("| --- | --- |" + " ---: |" * 10)
-    for cache in modes:
-        server, base = serve(size, cache, static_root)
-        try:
-            reference = None
-            for page in PAGES:
-                url = base + page.format(study=study)
-                status, plain, packed = sizes_of(url)  # also warms the cache
-                result = drive(url, seconds, script)
-                if page == "/livez":
-                    reference = result["rps"]
-                share = 100 * result["rps"] / reference if reference else 0
-                shown = page.format(study="a study page " + study)
-                print(
-                    f"| `{shown}` | {cache} | {result['rps']:,.0f} "
-                    f"| {share:.1f}% | {result['p50']:.1f} | {result['p95']:.1f} "
-                    f"| {result['p99']:.1f} | {result['bad']} | {result['errors']} "
-                    f"| {plain / 1024:.1f} | {packed / 1024:.1f} "
-                    f"| {counted['queries'][page]} |",
-                    flush=True,
-                )
-        finally:
-            stop(server)
+    hello_server, hello_base = serve_hello()
+    try:
+        for cache in modes:
+            # The reference, measured again before each mode's pages.
+            reference = drive(hello_base + "/hello", seconds, script)
+            print(row("hello (bare Django)", "-", reference, 100, (5, 5), 0))
+            server, base = serve(size, cache, static_root)
+            try:
+                for page in PAGES:
+                    url = base + page.format(study=study)
+                    _, plain, packed = sizes_of(url)  # also warms the cache
+                    result = drive(url, seconds, script)
+                    share = 100 * result["rps"] / reference["rps"]
+                    shown = page.format(study="a study page " + study)
+                    queries = counted["queries"][page]
+                    print(
+                        row(shown, cache, result, share, (plain, packed), queries),
+                        flush=True,
+                    )
+            finally:
+                stop(server)
+    finally:
+        stop(hello_server)
 
 
 def main() -> None:

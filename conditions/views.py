@@ -65,6 +65,7 @@ class ConditionListView(FilteredListView):
 class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
     """A condition: headline, summary-of-findings table, reviews, doses studied,
     the replication plots, a page of findings by level and direction, and FAQ.
+    The parts read from all its findings come from `condition_evidence.digest()`.
 
     Queries: the condition (with its reviewer), its summaries, mechanisms and
     FAQ (prefetches), the doses, the reviews, the replication counts and marks,
@@ -95,10 +96,8 @@ class ConditionDetailView(PublishedOrPreviewMixin, DetailView):
         digest = condition_evidence.digest(condition)
         return super().get_context_data(
             headline=condition.headline,
-            sof=condition_evidence.sof_rows(condition.summaries),
-            reviews=digest.reviews,
+            evidence_html=digest.evidence_html,
             doses=digest.doses,
-            plots=digest.plots,
             mechanisms=condition.published_mechanisms,
             findings_page=page,
             findings_by_level=findings_by_level(page.object_list),

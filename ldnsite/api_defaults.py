@@ -92,7 +92,9 @@ class Pagination(PageNumberPagination):
         """Count and page rows remembered (`RememberedPaginator`) for anonymous
         readers; signed-in clients, who may see drafts, count afresh."""
         key = public_request_key(request, public=not request.user.is_authenticated)
-        self.django_paginator_class = partial(RememberedPaginator, key=key)
+        # A view whose order no index gives remembers which rows fill a page.
+        rows = getattr(view, "remember_page_rows", False)
+        self.django_paginator_class = partial(RememberedPaginator, key=key, rows=rows)
         return super().paginate_queryset(queryset, request, view)
 
 

@@ -19,7 +19,9 @@ from __future__ import annotations
 import datetime
 
 from django.contrib.sitemaps import Sitemap
+from django.contrib.sitemaps import views as sitemap_views
 from django.db.models import Max
+from django.http import HttpResponse
 from django.urls import reverse
 from django.utils import timezone
 
@@ -124,3 +126,25 @@ def sitemaps() -> dict[str, type[Sitemap]]:
         "mechanisms": MechanismSitemap,
         "studies": StudySitemap,
     }
+
+
+def section_view(request, section: str, sitemaps: dict):
+    """One sitemap file (`django.contrib.sitemaps.views.sitemap`), rendered once
+    per content change and page (`remember()`): a file of `SITEMAP_LIMIT`
+    addresses costs the same whatever the number of studies. An odd `?p=` is
+    left to Django's view (404) and never kept."""
+    page = request.GET.get("p", "1")
+    if not (page.isascii() and page.isdigit() and len(page) <= 9):
+        return sitemap_views.sitemap(request, sitemaps=sitemaps, section=section)
+
+    def render() -> tuple[bytes, list[tuple[str, str]]]:
+        response = sitemap_views.sitemap(request, sitemaps=sitemaps, section=section)
+        response.render()
+        return response.content, list(response.items())
+
+    key = ("sitemap-file", request.scheme, request.get_host(), section, int(page))
+    content, headers = remember(key, render)
+    response = HttpResponse(content)
+    for name, value in headers:
+        response[name] = value
+    return response

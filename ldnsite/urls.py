@@ -4,7 +4,7 @@ from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from ldnsite.search import search_view
-from ldnsite.sitemaps import sitemaps
+from ldnsite.sitemaps import section_view, sitemaps
 from ldnsite.views import api_docs, favicon, robots_txt
 from studies.feeds import LatestStudiesFeed
 
@@ -24,7 +24,7 @@ urlpatterns = [
     ),
     path(
         "sitemap-<section>.xml",
-        sitemap_views.sitemap,
+        section_view,
         {"sitemaps": SITEMAPS},
         name="sitemap-section",
     ),

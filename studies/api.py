@@ -133,9 +133,9 @@ class StudyViewSet(CitationImportMixin, EditorialViewSet):
         return [JSONRenderer()]
 
     def shape(self, queryset):
-        if self.action == "export_list" or (
-            self.action == "list" and self._exporting()
-        ):  # every matching study, as citations: no relations
+        if self.action in ("list", "export_list"):
+            # The list shows no findings nor mechanisms (the detail does), and
+            # exports are citations: no relations.
             return queryset.with_level()
         return super().shape(queryset)
 
@@ -181,6 +181,9 @@ class FindingViewSet(EditorialViewSet):
 
     serializer_class = FindingSerializer
     filterset_class = FindingFilter
+    # A condition page's order comes from the studies (level, year, title):
+    # which findings fill a page is remembered (`RememberedPaginator`).
+    remember_page_rows = True
 
     def shape(self, queryset):
         if self.action == "list":

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 
 from django.db.models import Count, F, Sum, Window
 from django.db.models.functions import Coalesce, RowNumber
+from django.template.loader import render_to_string
 
 from conditions.models import Condition, Outcome
 from ldnsite.cache import remember
@@ -75,11 +76,15 @@ def sof_rows(summaries: list[EvidenceSummary]) -> list[SofRow]:
     return rows
 
 
+EVIDENCE_TEMPLATE = "conditions/includes/condition_evidence.html"
+
+
 @dataclass
 class Digest:
     doses: list[str]
-    reviews: list[Finding]
-    plots: list[Plot]
+    # The summary-of-findings table, the reviews and the replication plots,
+    # rendered (`EVIDENCE_TEMPLATE`).
+    evidence_html: str
 
 
 def public_findings(condition: Condition):
@@ -102,16 +107,23 @@ def findings_key(condition: Condition) -> tuple:
 
 
 def digest(condition: Condition) -> Digest:
-    """The doses, the reviews and the replication plots of a condition's page,
-    read from all its findings once per content change."""
-    return remember(
-        ("condition-digest", condition.pk),
-        lambda: Digest(
-            doses=doses_studied(condition),
-            reviews=review_findings(condition),
-            plots=replication(condition),
-        ),
-    )
+    """What a condition's page reads from all its findings (the doses, the
+    reviews, the replication plots, rendered with its summaries), once per
+    content change. `condition` comes with its `summaries` (`for_page()`)."""
+
+    def compute() -> Digest:
+        html = render_to_string(
+            EVIDENCE_TEMPLATE,
+            {
+                "condition": condition,
+                "sof": sof_rows(condition.summaries),
+                "reviews": review_findings(condition),
+                "plots": replication(condition),
+            },
+        )
+        return Digest(doses=doses_studied(condition), evidence_html=html)
+
+    return remember(("condition-digest", condition.pk), compute)
 
 
 def doses_studied(condition: Condition) -> list[str]:

@@ -49,6 +49,8 @@ def counting(queries) -> list[str]:
         "/api/v1/findings/?condition={slug}&page_size=3&page=2",
         "/api/v1/conditions/{slug}/",
         "/sitemap.xml",
+        "/sitemap-studies.xml",
+        "/search/?q=trial",
     ],
 )
 def test_counts_are_read_once_per_content(client, url):
@@ -123,6 +125,22 @@ def test_a_public_change_is_counted_at_once(client, commit, change):
         fetch(client, condition.get_absolute_url())[0]
         != before[condition.get_absolute_url()]
     )
+
+
+def test_a_sitemap_file_follows_a_publication_at_once(client, commit):
+    make_study()
+    draft = make_study(status=Status.DRAFT)
+    settle()
+    before, _ = fetch(client, "/sitemap-studies.xml")
+    again, queries = fetch(client, "/sitemap-studies.xml")
+    assert again == before and queries == []
+    assert draft.get_absolute_url() not in before
+    with commit():
+        draft.mark_published()
+        draft.save()
+    after, _ = fetch(client, "/sitemap-studies.xml")
+    assert draft.get_absolute_url() in after
+    assert client.get("/sitemap-studies.xml?p=x").status_code == 404
 
 
 def test_a_scheduled_publication_is_counted_when_its_time_comes(client, monkeypatch):

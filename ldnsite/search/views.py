@@ -11,6 +11,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import SafeString
 
+from ldnsite.cache import remember
 from ldnsite.search import suggest
 from ldnsite.search.engine import matching, matching_rows, parse_query, snippet
 from ldnsite.search.fields import DOCUMENTS, DOCUMENTS_BY_KIND, Document
@@ -223,7 +224,11 @@ def search_view(request):
         missing_identifier = query.identifier
         outcome = Outcome()
     else:
-        outcome = search(query, correct=not request.GET.get("exact"))
+        # Ranked once per content change and query (`remember()`).
+        correct = not request.GET.get("exact")
+        outcome = remember(
+            ("search", query.text, correct), lambda: search(query, correct=correct)
+        )
     groups = outcome.groups
     if kind:
         shown = [g for g in groups if g.kind == kind]
