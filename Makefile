@@ -19,11 +19,13 @@ test: $(VENV)/.installed browser
 	$(BIN)/pytest $(PYTEST_ARGS)
 
 # Requests per second of every public page as served in production (gunicorn,
-# PostgreSQL, Redis, wrk), at the given numbers of studies, cache on and off.
+# PostgreSQL, Redis, wrk), at the given numbers of studies, in each cache mode
+# (pages, figures, none), as shares of a bare Django "hello" view.
 BENCH_SIZES ?= 100 10000
 BENCH_SECONDS ?= 5
+BENCH_CACHE ?= pages figures none
 bench: $(VENV)/.installed
-	$(PY) benchmarks/serve.py $(BENCH_SIZES) --seconds $(BENCH_SECONDS)
+	$(PY) benchmarks/serve.py $(BENCH_SIZES) --seconds $(BENCH_SECONDS) --cache $(BENCH_CACHE)
 
 # Page times and query counts through the test client at growing content sizes.
 bench-pages: $(VENV)/.installed

@@ -36,11 +36,13 @@ same at 100 studies as at 100,000. The rows themselves are always read fresh.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import logging
 import re
 import time
 from collections.abc import Callable, Hashable
+from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
@@ -67,6 +69,36 @@ HEADER = "X-Page-Cache"
 
 _WRITE = re.compile(r'^\s*(?:INSERT\s+INTO|UPDATE|DELETE\s+FROM)\s+"?(\w+)"?', re.I)
 _GZIP = re.compile(r"\bgzip\b")
+
+
+# --- The code's version -------------------------------------------------------
+
+# What the project's own files are made of: sources, templates, data files.
+VERSIONED_DIRS = ("conditions", "studies", "ldnsite", "templates")
+VERSIONED_SUFFIXES = (".py", ".html", ".txt", ".xml", ".json", ".md")
+
+
+@functools.cache
+def code_version() -> str:
+    """A digest of the project's code, templates and collected static files'
+    manifest: part of every key, so that an answer or figure kept by one
+    release is never served by the next (a deploy changes no content, hence no
+    generation). The same files give the same version on every app server."""
+    digest = hashlib.sha256()
+    base = Path(settings.BASE_DIR)
+    files = sorted(
+        path
+        for folder in VERSIONED_DIRS
+        for path in (base / folder).rglob("*")
+        if path.suffix in VERSIONED_SUFFIXES and "__pycache__" not in path.parts
+    )
+    named = [(str(path.relative_to(base)), path) for path in files]
+    manifest = Path(settings.STATIC_ROOT) / "staticfiles.json"
+    for name, path in [*named, ("staticfiles.json", manifest)]:
+        if path.is_file():
+            digest.update(name.encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 # --- The generation -----------------------------------------------------------
@@ -234,7 +266,8 @@ def remember[T](parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
     """
     if not settings.SHARED_FIGURE_CACHE or _pending_bump():
         return compute()
-    key = "figures:" + hashlib.sha256(repr(parts).encode()).hexdigest()
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    key = f"figures:{code_version()}:{digest}"
     try:
         values = cache.get_many([GENERATION_KEY, NEXT_CHANGE_KEY, key])
         current = state(timezone.now(), values)
@@ -337,7 +370,7 @@ def page_key(request) -> str:
     if request.path.startswith("/api/"):
         parts.append(request.META.get("HTTP_ACCEPT", ""))
     digest = hashlib.sha256("\n".join(parts).encode()).hexdigest()
-    return f"pages:{digest}"
+    return f"pages:{code_version()}:{digest}"
 
 
 def _throttled(request) -> bool:

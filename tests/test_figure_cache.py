@@ -186,3 +186,20 @@ def test_off_without_a_shared_cache(client, settings):
     _, first = fetch(client, "/api/v1/studies/")
     _, again = fetch(client, "/api/v1/studies/")
     assert counting(again) and len(again) == len(first)
+
+
+def test_a_new_release_never_reads_what_the_last_one_kept(settings, tmp_path):
+    (tmp_path / "templates").mkdir()
+    page = tmp_path / "templates" / "page.html"
+    page.write_text("<p>One</p>")
+    settings.BASE_DIR = tmp_path
+    settings.STATIC_ROOT = tmp_path / "static"
+    shared_cache.code_version.cache_clear()
+    try:
+        first = shared_cache.code_version()
+        assert shared_cache.code_version() == first
+        page.write_text("<p>Two</p>")
+        shared_cache.code_version.cache_clear()
+        assert shared_cache.code_version() != first
+    finally:
+        shared_cache.code_version.cache_clear()
