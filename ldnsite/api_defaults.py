@@ -10,6 +10,8 @@ import json
 from functools import partial
 
 from django.conf import settings
+from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCache
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser as DRFJSONParser
@@ -101,12 +103,50 @@ class Pagination(PageNumberPagination):
 class AnonThrottle(AnonRateThrottle):
     """Anonymous requests per client IP, at `settings.API_ANON_RATE`.
 
-    Counted in the default cache; the rate is read at request time, so it follows
-    the settings (and tests).
+    Counted in the default cache, shared by every app server, in fixed windows
+    of the rate's period (`120/minute`: at most 120 from 10:04:00 to 10:04:59):
+    one counter per client and window, one round trip to Redis per request,
+    whatever the rate. (DRF's own throttle keeps every request's time in a list
+    that is read and written back whole on each request.) The rate is read at
+    request time, so it follows the settings (and tests).
     """
 
     def get_rate(self) -> str:
         return settings.API_ANON_RATE
+
+    def allow_request(self, request, view) -> bool:
+        if self.rate is None:
+            return True
+        key = self.get_cache_key(request, view)
+        if key is None:
+            return True
+        now = self.timer()
+        window = int(now // self.duration)
+        self.wait_seconds = (window + 1) * self.duration - now
+        count = count_in_window(f"{key}:{window}", self.duration)
+        return count <= self.num_requests
+
+    def wait(self) -> float:
+        return self.wait_seconds
+
+
+def count_in_window(key: str, seconds: int) -> int:
+    """Add one to the counter `key`, which expires after `seconds`; its new
+    value. On Redis, one round trip (INCR and EXPIRE in one pipeline)."""
+    if isinstance(cache, RedisCache):
+        name = cache.make_and_validate_key(key)
+        client = cache._cache.get_client(name, write=True)
+        pipe = client.pipeline()
+        pipe.incr(name)
+        pipe.expire(name, seconds + 1, nx=True)
+        count, _ = pipe.execute()
+        return count
+    cache.add(key, 0, timeout=seconds + 1)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between the two calls
+        cache.add(key, 1, timeout=seconds + 1)
+        return 1
 
 
 def client_address(request) -> str:

@@ -42,6 +42,20 @@ def reviewer_client(client, reviewer):
 
 
 @pytest.fixture(autouse=True)
+def throttle_clock(monkeypatch):
+    """The API throttle counts in fixed windows: its clock stands still in the
+    middle of one, so that no test's requests straddle two. Move it with
+    `throttle_clock.now += seconds`."""
+    from ldnsite.api_defaults import AnonThrottle
+
+    class Clock:
+        now = 1_800_000_030.0  # 30 s into a minute (and an hour)
+
+    monkeypatch.setattr(AnonThrottle, "timer", staticmethod(lambda: Clock.now))
+    return Clock
+
+
+@pytest.fixture(autouse=True)
 def empty_cache():
     """Throttle counts live in the cache: start every test from zero."""
     from django.core.cache import cache

@@ -264,13 +264,20 @@ def test_nul_huge_numbers_long_strings_and_unknown_fields_in_a_body(api_as, revi
 # --- Throttling and caching ---------------------------------------------------
 
 
-def test_anonymous_requests_are_throttled_with_retry_after(api, settings):
+def test_anonymous_requests_are_throttled_with_retry_after(
+    api, settings, throttle_clock
+):
     settings.API_ANON_RATE = "3/minute"
     for _ in range(3):
         assert api.get("/api/v1/glossary/").status_code == 200
     response = api.get("/api/v1/glossary/")
     assert response.status_code == 429
-    assert int(response["Retry-After"]) > 0
+    # 30 s into the minute: the next window opens in 30 s.
+    assert int(response["Retry-After"]) == 30
+    throttle_clock.now += 29
+    assert api.get("/api/v1/glossary/").status_code == 429
+    throttle_clock.now += 1
+    assert api.get("/api/v1/glossary/").status_code == 200
 
 
 def test_a_spoofed_forwarded_for_header_gets_no_new_allowance(api, settings):
