@@ -185,3 +185,23 @@ HIDDEN_STATES = {
         "unpublish_at": timezone.now() - datetime.timedelta(days=1),
     },
 }
+
+
+def change_study(change: str, study, *, finding=None, condition=None) -> None:
+    """One change the public sees: "publish" (a draft), "unpublish" (back to
+    review), "archive" and "edit" (queryset updates: a new title),
+    "delete_finding" (`finding`) or "add_finding" (for `condition`)."""
+    if change == "publish":
+        study.mark_published()
+        study.save()
+    elif change == "unpublish":
+        study.status = Status.IN_REVIEW
+        study.save()
+    elif change == "archive":
+        Study.objects.filter(pk=study.pk).update(status=Status.ARCHIVED)
+    elif change == "edit":
+        Study.objects.filter(pk=study.pk).update(title="A renamed trial")
+    elif change == "delete_finding":
+        finding.delete()
+    else:
+        make_finding(study=study, condition=condition)

@@ -15,7 +15,7 @@ from django.utils import timezone
 from ldnsite import cache as shared_cache
 from ldnsite.editorial.policy import Status
 from studies.models import Study
-from tests.factories import make_condition, make_finding, make_study
+from tests.factories import change_study, make_condition, make_finding, make_study
 from tests.queries import settle
 
 pytestmark = pytest.mark.django_db
@@ -85,7 +85,7 @@ def test_a_conditions_findings_page_keeps_its_order(client):
     assert counting(queries) == []
 
 
-@pytest.mark.parametrize("change", ["publish", "unpublish", "archive", "finding"])
+@pytest.mark.parametrize("change", ["publish", "unpublish", "archive", "add_finding"])
 def test_a_public_change_is_counted_at_once(client, commit, change):
     condition = make_condition(slug="fibro")
     for _ in range(3):
@@ -94,23 +94,14 @@ def test_a_public_change_is_counted_at_once(client, commit, change):
         title="Trial under change",
         status=Status.DRAFT if change == "publish" else Status.PUBLISHED,
     )
-    if change != "finding":
+    if change != "add_finding":
         make_finding(study=draft, condition=condition)
     before = {
         url: fetch(client, url)[0]
         for url in ("/studies/", "/api/v1/studies/", condition.get_absolute_url())
     }
     with commit():
-        if change == "publish":
-            draft.mark_published()
-            draft.save()
-        elif change == "unpublish":
-            draft.status = Status.IN_REVIEW
-            draft.save()
-        elif change == "archive":
-            Study.objects.filter(pk=draft.pk).update(status=Status.ARCHIVED)
-        else:
-            make_finding(study=draft, condition=condition)
+        change_study(change, draft, condition=condition)
     studies = Study.objects.published().count()
     page, _ = fetch(client, "/studies/")
     assert f"{studies} stud" in page and page != before["/studies/"]

@@ -14,7 +14,7 @@ from ldnsite.editorial import pending
 from ldnsite.editorial.policy import Status, next_scheduled_change
 from studies.models import EvidenceSummary, Study
 from tests.admin_helpers import run_action
-from tests.factories import make_condition, make_finding, make_study
+from tests.factories import change_study, make_condition, make_finding, make_study
 
 pytestmark = pytest.mark.django_db
 
@@ -88,18 +88,7 @@ def test_a_public_change_is_seen_at_once(client, commit, change):
     page = get(client, condition.get_absolute_url()).content.decode()
     assert get(client, "/studies/")[page_cache.HEADER] == "hit"
     with commit():
-        if change == "publish":
-            study.mark_published()
-            study.save()
-        elif change == "unpublish":
-            study.status = Status.IN_REVIEW
-            study.save()
-        elif change == "archive":
-            Study.objects.filter(pk=study.pk).update(status=Status.ARCHIVED)
-        elif change == "edit":
-            Study.objects.filter(pk=study.pk).update(title="A renamed trial")
-        else:
-            finding.delete()
+        change_study(change, study, finding=finding)
     after = get(client, "/studies/")
     assert after[page_cache.HEADER] == "miss"
     text = after.content.decode()
