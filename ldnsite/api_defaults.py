@@ -10,8 +10,6 @@ import json
 from functools import partial
 
 from django.conf import settings
-from django.core.cache import cache
-from django.core.cache.backends.redis import RedisCache
 from rest_framework.exceptions import ParseError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import JSONParser as DRFJSONParser
@@ -21,7 +19,7 @@ from rest_framework.permissions import (
 )
 from rest_framework.throttling import AnonRateThrottle
 
-from ldnsite.cache import RememberedPaginator, public_request_key
+from ldnsite.cache import RememberedPaginator, count_in_window, public_request_key
 
 # Deeper JSON than any of our payloads needs is refused before it is parsed:
 # Python's parser would otherwise recurse until it fails with a RecursionError.
@@ -114,39 +112,33 @@ class AnonThrottle(AnonRateThrottle):
     def get_rate(self) -> str:
         return settings.API_ANON_RATE
 
-    def allow_request(self, request, view) -> bool:
+    def window(self, request) -> tuple[str, int] | None:
+        """(counter key, seconds) of the window this anonymous request counts
+        in, or None when no rate is set."""
         if self.rate is None:
-            return True
-        key = self.get_cache_key(request, view)
-        if key is None:
-            return True
+            return None
         now = self.timer()
         window = int(now // self.duration)
         self.wait_seconds = (window + 1) * self.duration - now
-        count = count_in_window(f"{key}:{window}", self.duration)
+        ident = self.get_ident(request)
+        key = self.cache_format % {"scope": self.scope, "ident": ident}
+        return f"{key}:{window}", self.duration
+
+    def allow_request(self, request, view) -> bool:
+        if request.user and request.user.is_authenticated:
+            return True
+        window = self.window(request)
+        if window is None:
+            return True
+        # The shared page cache counts an anonymous API request while it looks
+        # the answer up (one round trip); otherwise it is counted here.
+        count = getattr(request, "throttle_count", None)
+        if count is None:
+            count = count_in_window(*window)
         return count <= self.num_requests
 
     def wait(self) -> float:
         return self.wait_seconds
-
-
-def count_in_window(key: str, seconds: int) -> int:
-    """Add one to the counter `key`, which expires after `seconds`; its new
-    value. On Redis, one round trip (INCR and EXPIRE in one pipeline)."""
-    if isinstance(cache, RedisCache):
-        name = cache.make_and_validate_key(key)
-        client = cache._cache.get_client(name, write=True)
-        pipe = client.pipeline()
-        pipe.incr(name)
-        pipe.expire(name, seconds + 1, nx=True)
-        count, _ = pipe.execute()
-        return count
-    cache.add(key, 0, timeout=seconds + 1)
-    try:
-        return cache.incr(key)
-    except ValueError:  # expired between the two calls
-        cache.add(key, 1, timeout=seconds + 1)
-        return 1
 
 
 def client_address(request) -> str:

@@ -46,7 +46,8 @@ from pathlib import Path
 
 from django.apps import apps
 from django.conf import settings
-from django.core.cache import cache
+from django.core.cache import cache, caches
+from django.core.cache.backends.redis import RedisCache
 from django.core.paginator import Paginator
 from django.db import connection, transaction
 from django.db.backends.signals import connection_created
@@ -373,14 +374,60 @@ def page_key(request) -> str:
     return f"pages:{code_version()}:{digest}"
 
 
-def _throttled(request) -> bool:
-    """An anonymous API hit counts against the API's throttle like a miss."""
-    from django.contrib.auth.models import AnonymousUser
+# --- Counting and looking up in one round trip ------------------------------------
 
+
+def count_in_window(key: str, seconds: int) -> int:
+    """Add one to the counter `key`, which expires after `seconds`; its new
+    value. On Redis, one round trip (INCR and EXPIRE in one pipeline)."""
+    return lookup([], (key, seconds))[1]
+
+
+def lookup(keys: list[str], counter: tuple[str, int] | None = None):
+    """(`cache.get_many(keys)`, the new value of `counter` or None), where
+    `counter` is (key, seconds) as for `count_in_window()`. On Redis, both in
+    one round trip: the page cache counts an anonymous API request against
+    the throttle while it looks the answer up."""
+    if counter is None:
+        return cache.get_many(keys), None
+    name, seconds = counter
+    default = caches["default"]
+    if isinstance(default, RedisCache):
+        backend = default._cache  # Django's Redis client: its pool and serializer
+        names = [default.make_and_validate_key(key) for key in keys]
+        counter_name = default.make_and_validate_key(name)
+        pipe = backend.get_client(counter_name, write=True).pipeline(transaction=False)
+        if names:
+            pipe.mget(names)
+        pipe.incr(counter_name)
+        pipe.expire(counter_name, seconds + 1, nx=True)
+        replies = pipe.execute()
+        found = replies[0] if names else []
+        values = {
+            key: backend._serializer.loads(value)
+            for key, value in zip(keys, found, strict=False)
+            if value is not None
+        }
+        return values, replies[-2]
+    values = cache.get_many(keys) if keys else {}
+    cache.add(name, 0, timeout=seconds + 1)
+    try:
+        return values, cache.incr(name)
+    except ValueError:  # expired between the two calls
+        cache.add(name, 1, timeout=seconds + 1)
+        return values, 1
+
+
+def _api_counter(request):
+    """(counter key, seconds, allowed) of the API throttle for this anonymous
+    request under `/api/`, or None."""
+    if not request.path.startswith("/api/"):
+        return None
     from ldnsite.api_defaults import AnonThrottle
 
-    request.user = AnonymousUser()
-    return not AnonThrottle().allow_request(request, None)
+    throttle = AnonThrottle()
+    window = throttle.window(request)
+    return None if window is None else (*window, throttle.num_requests)
 
 
 class SharedPageCacheMiddleware:
@@ -397,10 +444,16 @@ class SharedPageCacheMiddleware:
         if not cacheable_request(request):
             return self.get_response(request)
         now = timezone.now()
+        counter = _api_counter(request)
         try:
-            # One round trip: the generation, the next change and the page.
+            # One round trip: the generation, the next change and the page
+            # (and, under /api/, the throttle's count).
             key = page_key(request)
-            values = cache.get_many([GENERATION_KEY, NEXT_CHANGE_KEY, key])
+            values, count = lookup(
+                [GENERATION_KEY, NEXT_CHANGE_KEY, key], counter and counter[:2]
+            )
+            if count is not None:
+                request.throttle_count = count
             current = state(now, values)
             stored = values.get(key)
             if current is None:
@@ -410,9 +463,10 @@ class SharedPageCacheMiddleware:
         except Exception:  # the cache is down or the host refused: uncached
             logger.warning("The page cache is unavailable", exc_info=True)
             current = key = stored = None
-        if stored is not None and not (
-            request.path.startswith("/api/") and _throttled(request)
-        ):
+        throttled = (
+            counter is not None and getattr(request, "throttle_count", 0) > counter[2]
+        )
+        if stored is not None and not throttled:
             return self.hit(request, stored)
         response = self.get_response(request)
         if key and cacheable_response(request, response):

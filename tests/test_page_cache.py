@@ -220,3 +220,51 @@ def test_off_by_default_without_a_shared_cache(client, settings):
     settings.SHARED_PAGE_CACHE = False
     make_study()
     assert page_cache.HEADER not in get(client, "/studies/")
+
+
+@pytest.fixture
+def redis_cache(settings):
+    """The default cache on the local Redis (database 9), when it answers."""
+    import redis
+
+    try:
+        redis.Redis.from_url("redis://127.0.0.1:6379/9").ping()
+    except redis.RedisError:
+        pytest.skip("no Redis at 127.0.0.1:6379")
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": "redis://127.0.0.1:6379/9",
+            "KEY_PREFIX": "ldn-tests",
+        }
+    }
+    from django.core.cache import cache
+
+    cache.clear()
+    yield cache
+    cache.clear()
+
+
+def test_on_redis_a_lookup_counts_the_api_request_in_the_same_round_trip(
+    redis_cache,
+):
+    redis_cache.set_many({"a": ("kept", 1), "b": 2})
+    values, count = page_cache.lookup(["a", "b", "missing"], ("counter", 60))
+    assert values == {"a": ("kept", 1), "b": 2}
+    assert count == 1
+    assert page_cache.lookup(["a"], ("counter", 60))[1] == 2
+    assert page_cache.count_in_window("counter", 60) == 3
+    name = redis_cache.make_and_validate_key("counter")
+    ttl = redis_cache._cache.get_client(name).ttl(name)
+    assert 0 < ttl <= 61, "the counter expires with its window"
+    assert page_cache.lookup(["b"]) == ({"b": 2}, None)
+
+
+def test_on_redis_cached_api_answers_count_against_the_throttle(
+    redis_cache, client, settings
+):
+    settings.API_ANON_RATE = "3/minute"
+    make_study()
+    statuses = [client.get("/api/v1/studies/") for _ in range(5)]
+    assert [r.status_code for r in statuses] == [200, 200, 200, 429, 429]
+    assert [r.get(page_cache.HEADER) for r in statuses[:3]] == ["miss", "hit", "hit"]
