@@ -23,6 +23,7 @@ from django.db.models import F, QuerySet, TextField, Value
 from django.db.models.expressions import RawSQL
 from django.db.models.functions import Concat
 
+from ldnsite.cache import remember
 from ldnsite.search.fields import (
     DOCUMENTS_BY_LABEL,
     FTS_TABLE,
@@ -70,11 +71,12 @@ def condition_names() -> tuple[dict[tuple[str, ...], set[int]], dict[int, set[st
 
 
 def parse_query(raw: str) -> Query:
-    """`query.parse` with the condition names; no query for a query of no words."""
+    """`query.parse` with the condition names (read once per content change);
+    no query for a query of no words."""
     first = parse(raw)
     if first.error or first.identifier or not first.terms:
         return first
-    return parse(raw, *condition_names())
+    return parse(raw, *remember(("search-condition-names",), condition_names))
 
 
 def document_of(model) -> Document:
