@@ -255,6 +255,16 @@ def _pending_bump() -> bool:
     return any(func is bump for _, func, _ in connection.run_on_commit)
 
 
+def figure_key(parts: tuple[Hashable, ...]) -> str:
+    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
+    return f"figures:{code_version()}:{digest}"
+
+
+def lock_key(key: str, generation: int) -> str:
+    """Held while one request computes the figure `key` of `generation`."""
+    return f"{key}:computing:{generation}"
+
+
 def remember[T](parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
     """`compute()`, kept in the shared cache for the current content generation
     and until the next scheduled moment, under a key made of `parts`.
@@ -267,8 +277,7 @@ def remember[T](parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
     """
     if not settings.SHARED_FIGURE_CACHE or _pending_bump():
         return compute()
-    digest = hashlib.sha256(repr(parts).encode()).hexdigest()
-    key = f"figures:{code_version()}:{digest}"
+    key = figure_key(parts)
     try:
         values = cache.get_many([GENERATION_KEY, NEXT_CHANGE_KEY, key])
         current = state(timezone.now(), values)
@@ -276,16 +285,64 @@ def remember[T](parts: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
         logger.warning("The figure cache is unavailable", exc_info=True)
         return compute()
     stored = values.get(key)
-    if current is not None and stored is not None and stored[0] == current[0]:
+    if current is None:
+        return compute()
+    if stored is not None and stored[0] == current[0]:
         return stored[1]
-    value = compute()
-    if current is not None:
-        timeout = min(current[1], settings.SHARED_PAGE_CACHE_SECONDS)
-        try:
-            cache.set(key, (current[0], value), timeout=max(1, int(timeout)))
-        except Exception:
-            logger.warning("The figure cache could not store a figure", exc_info=True)
+    # One request computes a missing figure; the others wait for it rather
+    # than all reading the same rows at once after a change.
+    lock = lock_key(key, current[0])
+    try:
+        held = cache.add(lock, 1, timeout=FIGURE_LOCK_SECONDS)
+    except Exception:  # the cache is down: compute, keep nothing
+        return compute()
+    if not held:
+        found = _wait_for(key, current[0])
+        if found is not None:
+            return found[0]
+    try:
+        value = compute()
+    except BaseException:
+        if held:
+            _release(lock)
+        raise
+    timeout = min(current[1], settings.SHARED_PAGE_CACHE_SECONDS)
+    try:
+        cache.set(key, (current[0], value), timeout=max(1, int(timeout)))
+    except Exception:
+        logger.warning("The figure cache could not store a figure", exc_info=True)
+    if held:
+        _release(lock)
     return value
+
+
+def _release(lock: str) -> None:
+    try:
+        cache.delete(lock)
+    except Exception:  # it expires by itself
+        logger.warning("The figure cache could not release a lock", exc_info=True)
+
+
+# How long a request computing a figure holds others off, at most, and how
+# long they wait for it before computing it themselves.
+FIGURE_LOCK_SECONDS = 30
+FIGURE_WAIT_SECONDS = 5.0
+FIGURE_POLL_SECONDS = 0.05
+
+
+def _wait_for(key: str, generation: int) -> tuple | None:
+    """(value,) once another request has stored the figure of `generation`
+    under `key`, or None after `FIGURE_WAIT_SECONDS`."""
+    deadline = time.monotonic() + FIGURE_WAIT_SECONDS
+    while time.monotonic() < deadline:
+        time.sleep(FIGURE_POLL_SECONDS)
+        try:
+            stored = cache.get(key)
+        except Exception:
+            return None
+        if stored is not None and stored[0] == generation:
+            return (stored[1],)
+    return None
 
 
 class RememberedPaginator(Paginator):

@@ -6,6 +6,8 @@ scripts, event-handler attributes and any URL scheme but http, https and mailto.
 
 from __future__ import annotations
 
+import functools
+
 import markdown as md
 import nh3
 from django.utils.safestring import SafeString, mark_safe
@@ -29,14 +31,22 @@ def normalise_newlines(text: str) -> str:
 
 
 def render_markdown(text: str) -> SafeString:
-    html = md.markdown(
-        text or "", extensions=["tables", "sane_lists"], output_format="html"
-    )
-    clean = nh3.clean(
+    """`text` as sanitised HTML. The last `RENDERED_KEPT` texts rendered are
+    kept in the process: rendering is a pure function of the text, so a kept
+    one is never stale, and pages that show many items render each once."""
+    return mark_safe(_sanitised_html(text or ""))  # noqa: S308 - sanitised by nh3
+
+
+RENDERED_KEPT = 4096
+
+
+@functools.lru_cache(maxsize=RENDERED_KEPT)
+def _sanitised_html(text: str) -> str:
+    html = md.markdown(text, extensions=["tables", "sane_lists"], output_format="html")
+    return nh3.clean(
         html,
         tags=ALLOWED_TAGS,
         attributes=ALLOWED_ATTRIBUTES,
         url_schemes=URL_SCHEMES,
         link_rel="noopener noreferrer",
     )
-    return mark_safe(clean)  # noqa: S308 - sanitised by nh3 just above

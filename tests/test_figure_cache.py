@@ -6,8 +6,10 @@ who see drafts."""
 from __future__ import annotations
 
 import datetime
+import threading
 
 import pytest
+from django.core.cache import cache
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -194,3 +196,44 @@ def test_a_new_release_never_reads_what_the_last_one_kept(settings, tmp_path):
         assert shared_cache.code_version() != first
     finally:
         shared_cache.code_version.cache_clear()
+
+
+def test_a_figure_another_request_is_computing_is_waited_for(monkeypatch):
+    settle()
+    key = shared_cache.figure_key(("slow figure",))
+    generation = shared_cache.generation()
+    cache.add(shared_cache.lock_key(key, generation), 1)
+    delivered = threading.Timer(
+        0.2, lambda: cache.set(key, (generation, "computed elsewhere"))
+    )
+    delivered.start()
+    calls = []
+    try:
+        value = shared_cache.remember(("slow figure",), lambda: calls.append(1))
+    finally:
+        delivered.join()
+    assert value == "computed elsewhere" and calls == []
+
+
+def test_a_figure_never_delivered_is_computed_after_the_wait(monkeypatch):
+    settle()
+    monkeypatch.setattr(shared_cache, "FIGURE_WAIT_SECONDS", 0.2)
+    key = shared_cache.figure_key(("lost figure",))
+    cache.add(shared_cache.lock_key(key, shared_cache.generation()), 1)
+    assert shared_cache.remember(("lost figure",), lambda: "computed here") == (
+        "computed here"
+    )
+    assert shared_cache.remember(("lost figure",), lambda: "again") == "computed here"
+
+
+def test_a_failed_computation_releases_its_lock():
+    settle()
+
+    def fails():
+        raise ValueError("no figure")
+
+    with pytest.raises(ValueError):
+        shared_cache.remember(("failing figure",), fails)
+    key = shared_cache.figure_key(("failing figure",))
+    assert cache.get(shared_cache.lock_key(key, shared_cache.generation())) is None
+    assert shared_cache.remember(("failing figure",), lambda: 7) == 7
