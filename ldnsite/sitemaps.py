@@ -128,23 +128,43 @@ def sitemaps() -> dict[str, type[Sitemap]]:
     }
 
 
-def section_view(request, section: str, sitemaps: dict):
-    """One sitemap file (`django.contrib.sitemaps.views.sitemap`), rendered once
-    per content change and page (`remember()`): a file of `SITEMAP_LIMIT`
-    addresses costs the same whatever the number of studies. An odd `?p=` is
-    left to Django's view (404) and never kept."""
-    page = request.GET.get("p", "1")
-    if not (page.isascii() and page.isdigit() and len(page) <= 9):
-        return sitemap_views.sitemap(request, sitemaps=sitemaps, section=section)
+def _remembered(key: tuple, render_view) -> HttpResponse:
+    """The answer of `render_view()` (a TemplateResponse), rendered once per
+    content change under `key` (`remember()`)."""
 
     def render() -> tuple[bytes, list[tuple[str, str]]]:
-        response = sitemap_views.sitemap(request, sitemaps=sitemaps, section=section)
+        response = render_view()
         response.render()
         return response.content, list(response.items())
 
-    key = ("sitemap-file", request.scheme, request.get_host(), section, int(page))
     content, headers = remember(key, render)
     response = HttpResponse(content)
     for name, value in headers:
         response[name] = value
     return response
+
+
+def index_view(request, sitemaps: dict, sitemap_url_name: str):
+    """The sitemap index (`django.contrib.sitemaps.views.index`), rendered once
+    per content change: it names one file per `SITEMAP_LIMIT` addresses, so
+    without this it would grow with the studies."""
+    return _remembered(
+        ("sitemap-index", request.scheme, request.get_host()),
+        lambda: sitemap_views.index(
+            request, sitemaps=sitemaps, sitemap_url_name=sitemap_url_name
+        ),
+    )
+
+
+def section_view(request, section: str, sitemaps: dict):
+    """One sitemap file (`django.contrib.sitemaps.views.sitemap`), rendered once
+    per content change and page: a file of `SITEMAP_LIMIT` addresses costs the
+    same whatever the number of studies. An odd `?p=` is left to Django's view
+    (404) and never kept."""
+    page = request.GET.get("p", "1")
+    if not (page.isascii() and page.isdigit() and len(page) <= 9):
+        return sitemap_views.sitemap(request, sitemaps=sitemaps, section=section)
+    return _remembered(
+        ("sitemap-file", request.scheme, request.get_host(), section, int(page)),
+        lambda: sitemap_views.sitemap(request, sitemaps=sitemaps, section=section),
+    )

@@ -1,10 +1,9 @@
 from django.contrib import admin
-from django.contrib.sitemaps import views as sitemap_views
 from django.urls import include, path
 from drf_spectacular.views import SpectacularAPIView
 
 from ldnsite.search import search_view
-from ldnsite.sitemaps import section_view, sitemaps
+from ldnsite.sitemaps import index_view, section_view, sitemaps
 from ldnsite.views import api_docs, favicon, robots_txt
 from studies.feeds import LatestStudiesFeed
 
@@ -18,7 +17,7 @@ urlpatterns = [
     path("search/", search_view, name="search"),
     path(
         "sitemap.xml",
-        sitemap_views.index,
+        index_view,
         {"sitemaps": SITEMAPS, "sitemap_url_name": "sitemap-section"},
         name="sitemap",
     ),

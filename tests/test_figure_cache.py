@@ -124,15 +124,19 @@ def test_a_sitemap_file_follows_a_publication_at_once(client, commit):
     make_study()
     draft = make_study(status=Status.DRAFT)
     settle()
+    index, _ = fetch(client, "/sitemap.xml")
     before, _ = fetch(client, "/sitemap-studies.xml")
     again, queries = fetch(client, "/sitemap-studies.xml")
     assert again == before and queries == []
+    assert fetch(client, "/sitemap.xml") == (index, [])
     assert draft.get_absolute_url() not in before
     with commit():
         draft.mark_published()
         draft.save()
     after, _ = fetch(client, "/sitemap-studies.xml")
     assert draft.get_absolute_url() in after
+    # The index gives the studies' latest change, which the publication moved.
+    assert fetch(client, "/sitemap.xml")[0] != index
     assert client.get("/sitemap-studies.xml?p=x").status_code == 404
 
 
