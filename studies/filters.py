@@ -6,6 +6,7 @@ import django_filters
 from django import forms
 from django.db.models import Count, F, Q
 from django.db.models.functions import Lower
+from django_filters.constants import EMPTY_VALUES
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
@@ -220,49 +221,76 @@ FINDING_FACETS = {
 }
 
 
+STUDY_FACETS = ("design", "level", "has_doi")
+
+
 def facet_counts(filterset: StudyFilter) -> dict[str, dict[str, int]]:
     """How many studies each choice of each filter would give, the others kept.
 
     As ClinicalTrials.gov and PubMed show them: for each filter, the studies
-    matching every other filter, counted per choice. One query per filter
-    (a conditional count, or a grouped count of findings), whatever the
-    number of studies or choices.
+    matching every other filter, counted per choice. A grouped count of public
+    findings for each of condition, category and direction, and one query of
+    conditional counts for the study's own fields (design, level, DOI) that
+    share the same other filters, whatever the number of studies or choices.
     """
     counts: dict[str, dict[str, int]] = {}
     # The counts need no ranking nor highlighting, and run in subqueries.
     filterset.search_headlines, filterset.search_unranked = False, True
     form = filterset.form
     chosen = form.cleaned_data if form.is_bound else {}
-    for name in ("condition", "category", "design", "level", "direction", "has_doi"):
-        # The other filters, as already validated (no lookup runs again).
+    applied = {
+        name: value
+        for name, value in chosen.items()
+        if name != "ordering" and value not in EMPTY_VALUES
+    }
+
+    def kept(name: str):
+        """The studies matching every applied filter but `name` (as already
+        validated: no lookup runs again), or None when no filter narrows them."""
+        others = {other: v for other, v in applied.items() if other != name}
+        if not others:
+            return None
         studies = filterset.queryset.all()
-        for other, value in chosen.items():
-            if other not in (name, "ordering"):
-                studies = filterset.filters[other].filter(studies, value)
-        studies = studies.order_by()
-        if name in FINDING_FACETS:
-            key = FINDING_FACETS[name]
-            rows = (
-                Finding.objects.published()
-                .filter(study__in=studies.values("pk"))
-                .order_by()
-                .values_list(key)
-                .annotate(n=Count("study", distinct=True))
-            )
-            counts[name] = {str(value): n for value, n in rows}
-            continue
-        if name == "design":
-            cases = {value: Q(design=value) for value in Design.values}
-        elif name == "level":
-            if "evidence_level_value" not in studies.query.annotations:
-                studies = studies.with_level()
-            cases = {
-                value: Q(evidence_level_value=int(value)) for value, _ in LEVEL_CHOICES
-            }
-        else:
-            cases = {"true": ~Q(doi=""), "false": Q(doi="")}
+        for other, value in others.items():
+            studies = filterset.filters[other].filter(studies, value)
+        return studies.order_by()
+
+    for name, key in FINDING_FACETS.items():
+        findings = Finding.objects.published()
+        studies = kept(name)
+        if studies is not None:
+            findings = findings.filter(study__in=studies.values("pk"))
+        rows = (
+            findings.order_by()
+            .values_list(key)
+            .annotate(n=Count("study", distinct=True))
+        )
+        counts[name] = {str(value): n for value, n in rows}
+
+    # Facets whose other filters are the same are counted in one query.
+    groups: dict[frozenset, list[str]] = {}
+    for name in STUDY_FACETS:
+        groups.setdefault(frozenset(set(applied) - {name}), []).append(name)
+    for names in groups.values():
+        studies = kept(names[0])
+        if studies is None:
+            studies = filterset.queryset.order_by()
+        cases: dict[tuple[str, str], Q] = {}
+        for name in names:
+            if name == "design":
+                cases |= {(name, value): Q(design=value) for value in Design.values}
+            elif name == "level":
+                if "evidence_level_value" not in studies.query.annotations:
+                    studies = studies.with_level()
+                cases |= {
+                    (name, value): Q(evidence_level_value=int(value))
+                    for value, _ in LEVEL_CHOICES
+                }
+            else:
+                cases |= {(name, "true"): ~Q(doi=""), (name, "false"): Q(doi="")}
         totals = studies.aggregate(
             **{f"c{i}": Count("pk", filter=q) for i, q in enumerate(cases.values())}
         )
-        counts[name] = {value: totals[f"c{i}"] for i, value in enumerate(cases)}
+        for i, (name, value) in enumerate(cases):
+            counts.setdefault(name, {})[value] = totals[f"c{i}"]
     return counts

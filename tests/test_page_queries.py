@@ -27,10 +27,12 @@ PAGES = [
     ("{condition}", 10),
     ("/mechanisms/", 2),
     ("{mechanism}", 3),
-    # The studies list adds one count per filter (the numbers beside the choices).
-    ("/studies/", 10),
-    ("/studies/?direction=benefit&ordering=-level&year_min=2000", 10),
-    ("/studies/?condition={condition_slug}", 11),
+    # The studies list adds the numbers beside the choices: a count per finding
+    # filter (condition, category, direction), one for the study's own fields.
+    ("/studies/", 8),
+    ("/studies/?direction=benefit&ordering=-level&year_min=2000", 8),
+    ("/studies/?design=rct", 9),
+    ("/studies/?condition={condition_slug}", 9),
     ("{study}", 3),
     ("/evidence/", 2),
     ("/faq/", 2),
