@@ -13,9 +13,11 @@ mode (`--cache`: `pages` as in production, `figures` with the page cache off
 but counts and tallies kept, `none` with nothing kept), and prints per page:
 requests per second, that as a share of a bare Django view answering "hello"
 (`benchmarks/hello.py`, served the same way and measured again before each
-mode), p50/p95/p99 latency, answers that were not 2xx/3xx, the body size
-(plain and gzip) and the queries the page runs (counted in-process, cache
-off). It measures; it never asserts a time.
+mode; with it, once per size, a plain Django detail page and 50-row list over
+the same studies, the issue's other two references), p50/p95/p99 latency,
+answers that were not 2xx/3xx, the body size (plain and gzip) and the
+queries the page runs (counted in-process, cache off). It measures; it never
+asserts a time.
 
 Needs PostgreSQL (`BENCH_DATABASE_URL`, default postgres://postgres@127.0.0.1:5432),
 Redis (`BENCH_REDIS_URL`, default redis://127.0.0.1:6379/5) and `wrk` (installed
@@ -352,10 +354,20 @@ def start(app: list[str], env: dict[str, str], probe: str):
     raise SystemExit(f"gunicorn did not start:\n{server.stderr.read().decode()}")
 
 
-def serve_hello() -> tuple[subprocess.Popen, str]:
-    """The bare Django "hello" view (`benchmarks/hello.py`)."""
+def serve_hello(size: int) -> tuple[subprocess.Popen, str]:
+    """The bare Django "hello" view (`benchmarks/hello.py`), with the plain
+    Django detail and list pages over this size's studies."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
+    env["HELLO_DATABASE_URL"] = database_url(size)
     return start(["--chdir", "benchmarks", "hello:application"], env, "/hello")
+
+
+# The issue's other references, served by `benchmarks/hello.py`: what a page
+# written as in the Django tutorial reaches over the same table.
+PLAIN = [
+    ("plain Django detail page", "/plain/{pk}/"),
+    ("plain Django 50-row list", "/plain/"),
+]
 
 
 def serve(size: int, cache: str, static_root: Path) -> tuple[subprocess.Popen, str]:
@@ -455,12 +467,21 @@ def run(size: int, modes: list[str], seconds: int, static_root: Path, script: Pa
         "| non-2xx/3xx | errors | size KB | gzip KB | queries |"
     )
     print("| --- | --- |" + " ---: |" * 10)
-    hello_server, hello_base = serve_hello()
+    hello_server, hello_base = serve_hello(size)
+    pk = study.strip("/").split("/")[1]
     try:
         for cache in modes:
             # The reference, measured again before each mode's pages.
             reference = drive(hello_base + "/hello", seconds, script)
             print(row("hello (bare Django)", "-", reference, 100, (5, 5), 0))
+            if cache == modes[0]:
+                for name, page in PLAIN:
+                    url = hello_base + page.format(pk=pk)
+                    _, plain, packed = sizes_of(url)
+                    result = drive(url, seconds, script)
+                    share = 100 * result["rps"] / reference["rps"]
+                    queries = 1 if "{pk}" in page else 2
+                    print(row(name, "-", result, share, (plain, packed), queries))
             server, base = serve(size, cache, static_root)
             try:
                 for page in PAGES:
