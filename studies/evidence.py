@@ -129,23 +129,37 @@ def level_for_design(design: str) -> int:
     return DESIGN_LEVEL[design]
 
 
-def evidence_level_expression(prefix: str = "") -> models.Case:
+class LevelOfDesign(models.Func):
+    """`DESIGN_LEVEL` as SQL: `CASE design WHEN 'rct' THEN 2 ... END`.
+
+    Compiled directly rather than as `Case(When(...))`, whose every branch runs
+    Django's lookup machinery again on each query (about 1 ms per query).
+    """
+
+    arity = 1
+    output_field = models.PositiveSmallIntegerField()
+
+    def as_sql(self, compiler, connection, **extra_context):
+        column, params = compiler.compile(self.source_expressions[0])
+        return f"CASE {column} {_LEVEL_BRANCHES} ELSE %s END", (
+            *params,
+            *_LEVEL_PARAMS,
+        )
+
+
+_LEVEL_BRANCHES = " ".join(["WHEN %s THEN %s"] * len(DESIGN_LEVEL))
+_LEVEL_PARAMS = (
+    *(v for design, level in DESIGN_LEVEL.items() for v in (str(design), int(level))),
+    int(EvidenceLevel.BACKGROUND),
+)
+
+
+def evidence_level_expression(prefix: str = "") -> LevelOfDesign:
     """`DESIGN_LEVEL` as SQL, to filter and sort by level in the database.
 
     `prefix` reaches the study through a relation, e.g. `"study__"` from a finding.
     """
-    designs_of: dict[int, list[str]] = {}
-    for design, level in DESIGN_LEVEL.items():
-        designs_of.setdefault(int(level), []).append(design)
-    # One branch per level (`design IN (...)`): short SQL, quick to build.
-    return models.Case(
-        *(
-            models.When(**{f"{prefix}design__in": designs}, then=models.Value(level))
-            for level, designs in sorted(designs_of.items())
-        ),
-        default=models.Value(int(EvidenceLevel.BACKGROUND)),
-        output_field=models.PositiveSmallIntegerField(),
-    )
+    return LevelOfDesign(models.F(f"{prefix}design"))
 
 
 # --- Who votes ------------------------------------------------------------------
