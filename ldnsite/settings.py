@@ -103,6 +103,10 @@ def database_from_url(name: str, default: str) -> dict:
     return config
 
 
+# Django's Redis backend, keeping one client per pool (ldnsite/redis_cache.py).
+REDIS_CACHE_BACKEND = "ldnsite.redis_cache.RedisCache"
+
+
 def cache_from_url(name: str, default: str) -> dict:
     url = os.environ.get(name) or default
     scheme = urlsplit(url).scheme
@@ -112,7 +116,7 @@ def cache_from_url(name: str, default: str) -> dict:
         return {"BACKEND": "django.core.cache.backends.dummy.DummyCache"}
     if scheme in {"redis", "rediss"}:
         return {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": REDIS_CACHE_BACKEND,
             "LOCATION": url,
             "KEY_PREFIX": env_str("CACHE_KEY_PREFIX", "ldnsite"),
         }
@@ -327,7 +331,7 @@ PAGE_CACHE_MAX_AGE = env_int("PAGE_CACHE_MAX_AGE", 300)
 # scheduled moment makes them stale at once.
 SHARED_PAGE_CACHE = env_bool(
     "SHARED_PAGE_CACHE",
-    CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache",
+    CACHES["default"]["BACKEND"] == REDIS_CACHE_BACKEND,
 )
 SHARED_PAGE_CACHE_SECONDS = env_int("SHARED_PAGE_CACHE_SECONDS", 3600, minimum=1)
 # Figures read from many rows (list counts, filter counts, a condition's
@@ -335,7 +339,7 @@ SHARED_PAGE_CACHE_SECONDS = env_int("SHARED_PAGE_CACHE_SECONDS", 3600, minimum=1
 # generation, for every reader (`ldnsite.cache.remember`); on with Redis.
 SHARED_FIGURE_CACHE = env_bool(
     "SHARED_FIGURE_CACHE",
-    CACHES["default"]["BACKEND"] == "django.core.cache.backends.redis.RedisCache",
+    CACHES["default"]["BACKEND"] == REDIS_CACHE_BACKEND,
 )
 
 # --- API ---------------------------------------------------------------------

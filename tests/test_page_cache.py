@@ -233,7 +233,7 @@ def redis_cache(settings):
         pytest.skip("no Redis at 127.0.0.1:6379")
     settings.CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "BACKEND": "ldnsite.redis_cache.RedisCache",
             "LOCATION": "redis://127.0.0.1:6379/9",
             "KEY_PREFIX": "ldn-tests",
         }
@@ -268,3 +268,32 @@ def test_on_redis_cached_api_answers_count_against_the_throttle(
     statuses = [client.get("/api/v1/studies/") for _ in range(5)]
     assert [r.status_code for r in statuses] == [200, 200, 200, 429, 429]
     assert [r.get(page_cache.HEADER) for r in statuses[:3]] == ["miss", "hit", "hit"]
+
+
+def test_on_redis_one_client_serves_every_call(redis_cache, monkeypatch):
+    """Django's backend made a Redis client per call (each filling a table of
+    reply callbacks); ours keeps one per pool, and it still reads and writes."""
+    import redis
+
+    made = []
+    real_init = redis.Redis.__init__
+
+    def counting_init(self, *args, **kwargs):
+        made.append(self)
+        real_init(self, *args, **kwargs)
+
+    monkeypatch.setattr(redis.Redis, "__init__", counting_init)
+    backend = redis_cache._cache
+    backend._clients.clear()
+    for n in range(5):
+        redis_cache.set(f"one-client-{n}", {"n": n})
+    assert redis_cache.get_many([f"one-client-{n}" for n in range(5)]) == {
+        f"one-client-{n}": {"n": n} for n in range(5)
+    }
+    assert (
+        redis_cache.incr("one-client-0-count", 1)
+        if redis_cache.add("one-client-0-count", 0)
+        else True
+    )
+    assert len(made) == 1
+    assert backend.get_client() is backend.get_client(write=True)

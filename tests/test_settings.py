@@ -115,7 +115,7 @@ def test_the_shared_page_cache_is_on_with_redis_only():
     assert shared_page_cache_with() == (
         "django.core.cache.backends.locmem.LocMemCache False"
     )
-    redis = "django.core.cache.backends.redis.RedisCache"
+    redis = "ldnsite.redis_cache.RedisCache"
     assert shared_page_cache_with(REDIS_URL="redis://r:6379/1") == f"{redis} True"
     assert shared_page_cache_with(
         CACHE_URL="redis://r:6379/1", SHARED_PAGE_CACHE="0"
