@@ -7,9 +7,9 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce, Lower
-from django.urls import reverse
 from simple_history.models import HistoricalRecords
 
+from ldnsite.addresses import address
 from ldnsite.editorial.models import EditorialModel, EditorialQuerySet
 from ldnsite.editorial.policy import published_q
 
@@ -138,7 +138,7 @@ class Mechanism(EditorialModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("conditions:mechanism-detail", kwargs={"slug": self.slug})
+        return address("conditions:mechanism-detail", slug=self.slug)
 
 
 class ConditionQuerySet(EditorialQuerySet):
@@ -251,7 +251,7 @@ class Condition(EditorialModel):
         return self.name
 
     def get_absolute_url(self) -> str:
-        return reverse("conditions:detail", kwargs={"slug": self.slug})
+        return address("conditions:detail", slug=self.slug)
 
     def clean(self) -> None:
         super().clean()
@@ -375,7 +375,7 @@ class FAQEntry(EditorialModel):
         return self.question
 
     def get_absolute_url(self) -> str:
-        return reverse("conditions:faq") + f"#{self.slug}"
+        return address("conditions:faq") + f"#{self.slug}"
 
 
 class GlossaryTerm(EditorialModel):
@@ -394,7 +394,7 @@ class GlossaryTerm(EditorialModel):
         return self.term
 
     def get_absolute_url(self) -> str:
-        return reverse("conditions:glossary") + f"#{self.slug}"
+        return address("conditions:glossary") + f"#{self.slug}"
 
 
 class SearchSynonym(models.Model):

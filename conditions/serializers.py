@@ -22,6 +22,7 @@ from ldnsite.editorial.api import (
 )
 from ldnsite.rest import (
     HtmlUrlField,
+    HyperlinkedIdentityField,
     SlugRelatedField,
 )
 from studies import condition_evidence
@@ -102,9 +103,7 @@ class EvidenceFieldsMixin(serializers.Serializer):
 
 
 class ConditionListSerializer(EvidenceFieldsMixin, serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="condition-detail", lookup_field="slug"
-    )
+    url = HyperlinkedIdentityField(view_name="condition-detail", lookup_field="slug")
     html_url = HtmlUrlField()
 
     class Meta:
@@ -133,9 +132,7 @@ class ConditionSerializer(EvidenceFieldsMixin, EditorialSerializer):
     category) and read as the outcome in effect.
     """
 
-    url = serializers.HyperlinkedIdentityField(
-        view_name="condition-detail", lookup_field="slug"
-    )
+    url = HyperlinkedIdentityField(view_name="condition-detail", lookup_field="slug")
     main_outcome = serializers.ChoiceField(
         choices=Outcome.choices,
         required=False,
@@ -198,9 +195,7 @@ class ConditionSerializer(EvidenceFieldsMixin, EditorialSerializer):
 
 
 class MechanismSerializer(EditorialSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="mechanism-detail", lookup_field="slug"
-    )
+    url = HyperlinkedIdentityField(view_name="mechanism-detail", lookup_field="slug")
 
     class Meta:
         model = Mechanism
@@ -220,9 +215,7 @@ class MechanismSerializer(EditorialSerializer):
 class FAQEntrySerializer(EditorialSerializer):
     """An FAQ entry; `condition` is shown when public, written as `condition_slug`."""
 
-    url = serializers.HyperlinkedIdentityField(
-        view_name="faqentry-detail", lookup_field="slug"
-    )
+    url = HyperlinkedIdentityField(view_name="faqentry-detail", lookup_field="slug")
     condition = ConditionRefSerializer(read_only=True, allow_null=True)
     condition_slug = SlugRelatedField(
         source="condition",
@@ -250,9 +243,7 @@ class FAQEntrySerializer(EditorialSerializer):
 
 
 class GlossaryTermSerializer(EditorialSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="glossaryterm-detail", lookup_field="slug"
-    )
+    url = HyperlinkedIdentityField(view_name="glossaryterm-detail", lookup_field="slug")
 
     class Meta:
         model = GlossaryTerm

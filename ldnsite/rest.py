@@ -28,6 +28,7 @@ from rest_framework.permissions import AllowAny, DjangoModelPermissions
 from rest_framework.renderers import JSONRenderer
 from rest_framework.views import exception_handler as drf_exception_handler
 
+from ldnsite.addresses import address
 from ldnsite.markdown import normalise_newlines
 
 SLUG = re.compile(r"^[-a-zA-Z0-9_]{1,200}$")
@@ -57,6 +58,20 @@ def exception_handler(exc, context):
 
 
 # --- Serializers ---------------------------------------------------------------
+
+
+class HyperlinkedIdentityField(serializers.HyperlinkedIdentityField):
+    """DRF's, with the address filled in from the pattern reversed once
+    (`ldnsite.addresses.address`) rather than reversed for every row."""
+
+    def get_url(self, obj, view_name, request, format):
+        if format or request is None or getattr(request, "versioning_scheme", None):
+            return super().get_url(obj, view_name, request, format)
+        if hasattr(obj, "pk") and obj.pk in (None, ""):
+            return None
+        value = getattr(obj, self.lookup_field)
+        path = address(view_name, **{self.lookup_url_kwarg: value})
+        return request.build_absolute_uri(path)
 
 
 class HtmlUrlField(serializers.ReadOnlyField):

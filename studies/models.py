@@ -1,6 +1,5 @@
 from __future__ import annotations
 
-import functools
 import re
 from collections import defaultdict
 from collections.abc import Iterable
@@ -11,11 +10,11 @@ from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models, transaction
 from django.db.models import F, Q
 from django.db.models.functions import Lower
-from django.urls import get_script_prefix, reverse
 from django.utils import timezone
 from simple_history.models import HistoricalRecords
 
 from conditions.models import DOSE_FIELD, Condition, Mechanism, Outcome
+from ldnsite.addresses import address
 from ldnsite.editorial.models import EditorialModel, EditorialQuerySet
 from ldnsite.editorial.policy import Status, published_q
 from studies.authors import authors_line, validate_authors
@@ -395,15 +394,8 @@ class Study(EditorialModel):
 
 
 def study_address(pk: int, slug: str) -> str:
-    """A study page's address (`studies:detail`) without reversing it again."""
-    return _detail_address(get_script_prefix()).format(pk=pk, slug=slug)
-
-
-@functools.cache
-def _detail_address(prefix: str) -> str:
-    """A study page's address with `{pk}` and `{slug}` to fill in."""
-    address = reverse("studies:detail", kwargs={"pk": 918273645, "slug": "s-l-u-g"})
-    return address.replace("918273645", "{pk}").replace("s-l-u-g", "{slug}")
+    """A study page's address (`studies:detail`)."""
+    return address("studies:detail", pk=pk, slug=slug)
 
 
 class StudyMechanism(models.Model):

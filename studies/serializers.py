@@ -15,6 +15,7 @@ from ldnsite.editorial.api import (
 )
 from ldnsite.rest import (
     HtmlUrlField,
+    HyperlinkedIdentityField,
     ModelValidationMixin,
     PrimaryKeyRelatedField,
     SlugRelatedField,
@@ -64,9 +65,7 @@ FINDING_RESULT_FIELDS = (
 
 
 class ConditionRefSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="condition-detail", lookup_field="slug"
-    )
+    url = HyperlinkedIdentityField(view_name="condition-detail", lookup_field="slug")
 
     class Meta:
         model = Condition
@@ -74,9 +73,7 @@ class ConditionRefSerializer(serializers.ModelSerializer):
 
 
 class MechanismRefSerializer(serializers.ModelSerializer):
-    url = serializers.HyperlinkedIdentityField(
-        view_name="mechanism-detail", lookup_field="slug"
-    )
+    url = HyperlinkedIdentityField(view_name="mechanism-detail", lookup_field="slug")
 
     class Meta:
         model = Mechanism
@@ -86,7 +83,7 @@ class MechanismRefSerializer(serializers.ModelSerializer):
 class StudyShortSerializer(serializers.ModelSerializer):
     """A study in short form, as condition pages and findings embed it."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="study-detail")
+    url = HyperlinkedIdentityField(view_name="study-detail")
     html_url = HtmlUrlField()
     authors = AuthorsField(read_only=True)
     evidence_level = serializers.IntegerField(read_only=True)
@@ -124,7 +121,7 @@ class StudyListSerializer(StudyShortSerializer):
 class StudyFindingSerializer(serializers.ModelSerializer):
     """A finding as its study's detail lists it."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="finding-detail")
+    url = HyperlinkedIdentityField(view_name="finding-detail")
     condition = ConditionRefSerializer(read_only=True)
 
     class Meta:
@@ -143,7 +140,7 @@ class StudyFindingSerializer(serializers.ModelSerializer):
 class StudySerializer(EditorialSerializer):
     """A study in full: citation, design, public findings and mechanisms."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="study-detail")
+    url = HyperlinkedIdentityField(view_name="study-detail")
     source_url = serializers.URLField(
         source="url", max_length=500, required=False, allow_blank=True
     )
@@ -212,7 +209,7 @@ class FindingSerializer(
     """A finding with its study and condition; written with `study_id` and
     `condition_slug`."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="finding-detail")
+    url = HyperlinkedIdentityField(view_name="finding-detail")
     html_url = HtmlUrlField()
     study = StudyShortSerializer(read_only=True)
     condition = ConditionRefSerializer(read_only=True)

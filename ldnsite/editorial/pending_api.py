@@ -30,7 +30,7 @@ from ldnsite.editorial.pending import (
 )
 from ldnsite.editorial.policy import needs_review
 from ldnsite.editorial.review import staff_name
-from ldnsite.rest import MAX_PK
+from ldnsite.rest import MAX_PK, HyperlinkedIdentityField
 
 
 class PendingTargetSerializer(serializers.Serializer):
@@ -58,7 +58,7 @@ class PendingTargetField(serializers.Field):
 class PendingChangeSerializer(serializers.ModelSerializer):
     """A change to a published item waiting for review (staff only)."""
 
-    url = serializers.HyperlinkedIdentityField(view_name="pendingchange-detail")
+    url = HyperlinkedIdentityField(view_name="pendingchange-detail")
     target = PendingTargetField()
     author = serializers.SerializerMethodField(help_text="Who proposed it (name).")
     review_url = serializers.SerializerMethodField(
