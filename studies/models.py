@@ -312,7 +312,7 @@ class Study(EditorialModel):
             # scan on PostgreSQL, a quarter of the time at 100,000 studies).
             models.Index(
                 fields=["id", "published_at", "unpublish_at"],
-                condition=Q(status="published"),
+                condition=Q(status=Status.PUBLISHED),
                 name="study_public",
             ),
         ]
