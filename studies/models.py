@@ -315,6 +315,10 @@ class Study(EditorialModel):
                 condition=Q(status=Status.PUBLISHED),
                 name="study_public",
             ),
+            # The sitemap's latest change: PostgreSQL reads the maximum of an
+            # indexed column from the index's end, not from every study.
+            models.Index(fields=["updated_at"], name="study_updated_at"),
+            models.Index(fields=["last_reviewed"], name="study_last_reviewed"),
         ]
         constraints = [
             *EditorialModel.editorial_constraints("study"),
@@ -548,6 +552,12 @@ class Finding(models.Model):
 
     class Meta:
         ordering = ["study_id", "condition_id", "outcome", "pk"]
+        indexes = [
+            # A condition's latest edited finding (the sitemap's last change).
+            models.Index(
+                fields=["condition", "-updated_at"], name="finding_latest_edit"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["study", "condition", "outcome"],

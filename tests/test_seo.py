@@ -174,6 +174,13 @@ def test_a_condition_changes_when_a_published_finding_does(client):
     set_updated_at(hidden_finding, aware(2026, 3, 4))
 
     assert sitemap_entries(client)[BASE + condition.get_absolute_url()] == "2025-08-09"
+    # The index gives the conditions' file the same latest change.
+    index = ET.fromstring(client.get("/sitemap.xml").content)
+    files = {
+        s.findtext(f"{SITEMAP_NS}loc"): s.findtext(f"{SITEMAP_NS}lastmod")
+        for s in index.findall(f"{SITEMAP_NS}sitemap")
+    }
+    assert files[BASE + "/sitemap-conditions.xml"].startswith("2025-08-09")
 
 
 @pytest.mark.django_db
