@@ -111,18 +111,23 @@ def manage(size: int, *args: str) -> None:
 # --- Building the database ----------------------------------------------------------
 
 
+# Raised when `generate()` changes what it writes, so older databases are rebuilt.
+GENERATOR_VERSION = 2
+
+
 def studies_in(size: int) -> int | None:
-    """Studies in the size's database, or None when it is missing or unbuilt."""
+    """Studies in the size's database, or None when it is missing, unbuilt or
+    built by another version of `generate()`."""
     import psycopg
 
     try:
         with psycopg.connect(database_url(size), connect_timeout=5) as conn:
-            row = conn.execute(
-                "SELECT value FROM bench_built WHERE name = 'studies'"
-            ).fetchone()
-            return row[0] if row else None
+            built = dict(conn.execute("SELECT name, value FROM bench_built"))
     except psycopg.Error:
         return None
+    if built.get("generator") != GENERATOR_VERSION:
+        return None
+    return built.get("studies")
 
 
 def build(size: int) -> None:
@@ -142,7 +147,10 @@ def build(size: int) -> None:
     with psycopg.connect(database_url(size), autocommit=True) as conn:
         conn.execute("VACUUM ANALYZE")
         conn.execute("CREATE TABLE bench_built (name text PRIMARY KEY, value int)")
-        conn.execute("INSERT INTO bench_built VALUES ('studies', %s)", [size])
+        conn.execute(
+            "INSERT INTO bench_built VALUES ('studies', %s), ('generator', %s)",
+            [size, GENERATOR_VERSION],
+        )
     took = time.perf_counter() - start
     print(f"Built {PREFIX}_{size}: {size:,} studies in {took:.0f} s.", flush=True)
 
@@ -203,7 +211,9 @@ def generate(size: int) -> None:
                             "",
                             "",
                             "",
-                            DESIGNS[n % len(DESIGNS)],
+                            # Drawn, not cycled with the conditions: every
+                            # condition gets every design, as in the literature.
+                            rng.choice(DESIGNS),
                             10 + rng.randrange(400),
                             "4.5 mg nightly",
                             "12 weeks",

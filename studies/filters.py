@@ -11,7 +11,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema_field
 
 from conditions.filters import published_conditions
-from conditions.models import Category
+from conditions.models import Category, Condition
 from ldnsite.editorial.filters import (
     YES_NO,
     IntegerFilter,
@@ -214,13 +214,7 @@ class FindingFilter(PublicFilterSet):
 
 # --- Counts beside the choices ----------------------------------------------------
 
-FINDING_FACETS = {
-    "condition": "condition__slug",
-    "category": "condition__category",
-    "direction": "direction",
-}
-
-
+FINDING_FACETS = ("condition", "category", "direction")
 STUDY_FACETS = ("design", "level", "has_doi")
 
 
@@ -228,10 +222,11 @@ def facet_counts(filterset: StudyFilter) -> dict[str, dict[str, int]]:
     """How many studies each choice of each filter would give, the others kept.
 
     As ClinicalTrials.gov and PubMed show them: for each filter, the studies
-    matching every other filter, counted per choice. A grouped count of public
-    findings for each of condition, category and direction, and one query of
-    conditional counts for the study's own fields (design, level, DOI) that
-    share the same other filters, whatever the number of studies or choices.
+    matching every other filter, counted per choice. Filters whose other
+    filters are the same are counted together, in one query of conditional
+    counts: one over the public findings for condition, category and
+    direction (distinct studies), one over the studies for their own fields
+    (design, level, DOI), whatever the number of studies or choices.
     """
     counts: dict[str, dict[str, int]] = {}
     # The counts need no ranking nor highlighting, and run in subqueries.
@@ -255,27 +250,52 @@ def facet_counts(filterset: StudyFilter) -> dict[str, dict[str, int]]:
             studies = filterset.filters[other].filter(studies, value)
         return studies.order_by()
 
-    for name, key in FINDING_FACETS.items():
-        findings = Finding.objects.published()
-        studies = kept(name)
+    def grouped(names) -> list[list[str]]:
+        """`names` gathered by the other filters they are counted under."""
+        groups: dict[frozenset, list[str]] = {}
+        for name in names:
+            groups.setdefault(frozenset(set(applied) - {name}), []).append(name)
+        return list(groups.values())
+
+    def count(queryset, cases: dict[tuple[str, str], Q], of="pk", distinct=False):
+        """Each case's count of `of` in `queryset`, in one query."""
+        if not cases:
+            return
+        totals = queryset.aggregate(
+            **{
+                f"c{i}": Count(of, filter=q, distinct=distinct)
+                for i, q in enumerate(cases.values())
+            }
+        )
+        for i, (name, value) in enumerate(cases):
+            counts.setdefault(name, {})[value] = totals[f"c{i}"]
+
+    for names in grouped(FINDING_FACETS):
+        findings = Finding.objects.published().order_by()
+        studies = kept(names[0])
         if studies is not None:
             findings = findings.filter(study__in=studies.values("pk"))
-        rows = (
-            findings.order_by()
-            .values_list(key)
-            .annotate(n=Count("study", distinct=True))
-        )
-        counts[name] = {str(value): n for value, n in rows}
+        cases = {}
+        for name in names:
+            if name == "condition":
+                conditions = Condition.objects.published().values_list("pk", "slug")
+                cases |= {(name, slug): Q(condition=pk) for pk, slug in conditions}
+            elif name == "category":
+                cases |= {
+                    (name, value): Q(condition__category=value)
+                    for value in Category.values
+                }
+            else:
+                cases |= {
+                    (name, value): Q(direction=value) for value in Direction.values
+                }
+        count(findings, cases, of="study", distinct=True)
 
-    # Facets whose other filters are the same are counted in one query.
-    groups: dict[frozenset, list[str]] = {}
-    for name in STUDY_FACETS:
-        groups.setdefault(frozenset(set(applied) - {name}), []).append(name)
-    for names in groups.values():
+    for names in grouped(STUDY_FACETS):
         studies = kept(names[0])
         if studies is None:
             studies = filterset.queryset.order_by()
-        cases: dict[tuple[str, str], Q] = {}
+        cases = {}
         for name in names:
             if name == "design":
                 cases |= {(name, value): Q(design=value) for value in Design.values}
@@ -288,9 +308,5 @@ def facet_counts(filterset: StudyFilter) -> dict[str, dict[str, int]]:
                 }
             else:
                 cases |= {(name, "true"): ~Q(doi=""), (name, "false"): Q(doi="")}
-        totals = studies.aggregate(
-            **{f"c{i}": Count("pk", filter=q) for i, q in enumerate(cases.values())}
-        )
-        for i, (name, value) in enumerate(cases):
-            counts.setdefault(name, {})[value] = totals[f"c{i}"]
+        count(studies, cases)
     return counts

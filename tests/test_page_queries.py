@@ -27,11 +27,13 @@ PAGES = [
     ("{condition}", 10),
     ("/mechanisms/", 2),
     ("{mechanism}", 3),
-    # The studies list adds the numbers beside the choices: a count per finding
-    # filter (condition, category, direction), one for the study's own fields.
-    ("/studies/", 8),
+    # The studies list adds the numbers beside the choices: the published
+    # conditions, then one query of counts over the findings (condition,
+    # category, direction) and one over the studies (design, level, DOI) for each
+    # set of other filters the counts share.
+    ("/studies/", 7),
     ("/studies/?direction=benefit&ordering=-level&year_min=2000", 8),
-    ("/studies/?design=rct", 9),
+    ("/studies/?design=rct", 8),
     ("/studies/?condition={condition_slug}", 9),
     ("{study}", 3),
     ("/evidence/", 2),
