@@ -303,7 +303,8 @@ class Study(EditorialModel):
         indexes = [
             # The API list's order: a page read without sorting every study. The
             # list page's order (undated last) has its own index on PostgreSQL
-            # (migration 0008; SQLite cannot index NULLS LAST).
+            # (migration 0009; SQLite cannot index NULLS LAST), as has the order
+            # of a condition's findings, by level first (migration 0012).
             models.Index(fields=["-year", "title", "id"], name="study_newest_first"),
             # The latest published studies (home page, feed).
             models.Index(fields=["-published_at", "-id"], name="study_latest_first"),
