@@ -11,7 +11,10 @@ With `HELLO_DATABASE_URL` (a bench database), it also serves the issue's two
 other references over the same `studies_study` table, written as the Django
 tutorial would: `/plain/<id>/`, a generic DetailView of one study, and
 `/plain/`, a generic ListView of 50 studies, each with a small template
-extending a base (one query each, plus the list's count).
+extending a base (one query each, plus the list's count); and, as Django REST
+framework's tutorial would, `/plain-api/`: a `ListAPIView` of 50 studies
+through a `ModelSerializer` of ten fields with page-number pagination (a
+count and one query), beside which the API's own lists can be judged.
 """
 
 from __future__ import annotations
@@ -61,7 +64,7 @@ settings.configure(
     ALLOWED_HOSTS=["127.0.0.1", "localhost"],
     ROOT_URLCONF=__name__,
     INSTALLED_APPS=[
-        *(["hello"] if DATABASE_URL else []),
+        *(["hello", "rest_framework"] if DATABASE_URL else []),
         "django.contrib.admin",
         "django.contrib.auth",
         "django.contrib.contenttypes",
@@ -97,6 +100,11 @@ settings.configure(
         }
     ],
     USE_TZ=True,
+    # As REST framework's tutorial sets it: pagination, defaults otherwise.
+    REST_FRAMEWORK={
+        "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
+        "PAGE_SIZE": 50,
+    },
 )
 django.setup()
 
@@ -133,7 +141,32 @@ if DATABASE_URL:
         def __str__(self):
             return self.title
 
+    from rest_framework import generics, serializers
+
+    class StudySerializer(serializers.ModelSerializer):
+        class Meta:
+            model = Study
+            fields = [
+                "id",
+                "title",
+                "authors_text",
+                "journal",
+                "year",
+                "design",
+                "sample_size",
+                "dose",
+                "duration",
+                "key_finding",
+            ]
+
     urlpatterns += [
+        path(
+            "plain-api/",
+            generics.ListAPIView.as_view(
+                queryset=Study.objects.order_by("-id"),
+                serializer_class=StudySerializer,
+            ),
+        ),
         path(
             "plain/<int:pk>/",
             DetailView.as_view(

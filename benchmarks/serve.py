@@ -14,7 +14,8 @@ but counts and tallies kept, `none` with nothing kept), and prints per page:
 requests per second, that as a share of a bare Django view answering "hello"
 (`benchmarks/hello.py`, served the same way and measured again before each
 mode; with it, once per size, a plain Django detail page and 50-row list over
-the same studies, the issue's other two references), p50/p95/p99 latency,
+the same studies, the issue's other two references, and a plain REST framework
+50-row list), p50/p95/p99 latency,
 answers that were not 2xx/3xx, the body size (plain and gzip) and the
 queries the page runs (counted in-process, cache off). It measures; it never
 asserts a time.
@@ -366,17 +367,20 @@ def start(app: list[str], env: dict[str, str], probe: str):
 
 def serve_hello(size: int) -> tuple[subprocess.Popen, str]:
     """The bare Django "hello" view (`benchmarks/hello.py`), with the plain
-    Django detail and list pages over this size's studies."""
+    Django detail and list pages and REST framework list over this size's
+    studies."""
     env = {k: v for k, v in os.environ.items() if k != "DJANGO_SETTINGS_MODULE"}
     env["HELLO_DATABASE_URL"] = database_url(size)
     return start(["--chdir", "benchmarks", "hello:application"], env, "/hello")
 
 
 # The issue's other references, served by `benchmarks/hello.py`: what a page
-# written as in the Django tutorial reaches over the same table.
+# written as in the Django tutorial (and a list as in REST framework's) reaches
+# over the same table.
 PLAIN = [
     ("plain Django detail page", "/plain/{pk}/"),
     ("plain Django 50-row list", "/plain/"),
+    ("plain REST framework 50-row list", "/plain-api/"),
 ]
 
 
